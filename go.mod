@@ -1,0 +1,3 @@
+module github.com/ztm-dev/ztm
+
+go 1.26
