@@ -1,3 +1,3 @@
-module github.com/ztm-dev/ztm
+module ztm
 
 go 1.26
