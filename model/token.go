@@ -92,11 +92,11 @@ type Urgency int
 
 // Urgency levels, from calm to expired.
 const (
-	UrgencyNone    Urgency = iota // no token at all
-	UrgencyOK                     // more than 15 minutes left
-	UrgencySoon                   // 5 to 15 minutes left
-	UrgencyCritical               // under 5 minutes left
-	UrgencyExpired                // expired
+	UrgencyNone     Urgency = iota // no token at all
+	UrgencyOK                      // more than 15 minutes left
+	UrgencySoon                    // 5 to 15 minutes left
+	UrgencyCritical                // under 5 minutes left
+	UrgencyExpired                 // expired
 )
 
 // Thresholds used by [Token.Urgency].

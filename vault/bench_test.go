@@ -1,0 +1,124 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+	"ztm/model"
+)
+
+var benchSizes = []int{10, 1000, 10000}
+
+// benchVault builds a key-file vault with n profiles (cached per size
+// within one run: building 10,000 profiles takes a while).
+func benchVault(b *testing.B, n int) Paths {
+	b.Helper()
+	p := testPaths(b, "")
+	p.Identity = filepath.Join(p.Dir, KeyFileIdentity)
+	v, err := Create(p, CreateOptions{GenerateKeyFile: true}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		addProfiles(b, v, i, min(batch, n-i))
+	}
+	return p
+}
+
+// BenchmarkOpen: unlock (key file) and load a vault, as `ztm token` does.
+func BenchmarkOpen(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
+			p := benchVault(b, n)
+			b.ResetTimer()
+			for b.Loop() {
+				key, err := LoadKey(p.Identity, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				v, err := Open(p, key, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				v.Close()
+			}
+			reportSize(b, p)
+		})
+	}
+}
+
+// BenchmarkSaveOneChange: change one token and save, with the lock, the
+// encryption, the fsyncs and the read-back check.
+func BenchmarkSaveOneChange(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
+			p := benchVault(b, n)
+			key, _ := LoadKey(p.Identity, nil)
+			v, err := Open(p, key, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			ctx := context.Background()
+			i := 0
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ResetTimer()
+			for b.Loop() {
+				i++
+				err := v.Update(ctx, func(tx *Tx) error {
+					p, err := tx.Profile(fmt.Sprintf("crm-%04d", i%n))
+					if err != nil {
+						return err
+					}
+					tok := *p.Token
+					tok.AccessToken = fmt.Sprintf("1000.bench-%d", i)
+					return tx.SetToken(p.Name, tok)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.Sys)/(1<<20), "MB-sys")
+		})
+	}
+}
+
+// BenchmarkFreshTokenValid: ask for a token that is still valid, the
+// common case for scripts.
+func BenchmarkFreshTokenValid(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
+			p := benchVault(b, n)
+			key, _ := LoadKey(p.Identity, nil)
+			v, err := Open(p, key, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			ctx := context.Background()
+			never := func(context.Context, model.Profile) (model.Token, error) {
+				b.Fatal("refreshed a valid token")
+				return model.Token{}, nil
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := v.FreshToken(ctx, "crm-0000", FreshOptions{Margin: 5 * time.Minute}, never); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func reportSize(b *testing.B, p Paths) {
+	b.ReportMetric(float64(fileSize(b, p.Vault))/(1<<20), "MB-file")
+}

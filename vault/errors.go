@@ -1,0 +1,42 @@
+package vault
+
+import "errors"
+
+// Sentinel errors, for errors.Is. The errors returned wrap them with the
+// paths involved and a sentence saying what to do.
+var (
+	// ErrNoVault means there is no vault file yet.
+	ErrNoVault = errors.New("no vault")
+	// ErrExists means Create found a vault already there.
+	ErrExists = errors.New("a vault already exists")
+	// ErrNoIdentity means the identity file is missing.
+	ErrNoIdentity = errors.New("no identity file")
+	// ErrWrongPassphrase means the passphrase does not unwrap identity.age.
+	ErrWrongPassphrase = errors.New("wrong passphrase")
+	// ErrNoPassphrase means a passphrase is needed and none can be asked for.
+	ErrNoPassphrase = errors.New("a passphrase is needed")
+	// ErrBadIdentity means the identity file holds no usable key.
+	ErrBadIdentity = errors.New("not a usable identity")
+	// ErrWrongIdentity means the identity is not one of the vault's recipients.
+	ErrWrongIdentity = errors.New("wrong identity for this vault")
+	// ErrNotVault means the file is not an age file, or decrypts to
+	// something that is not a ztm vault.
+	ErrNotVault = errors.New("not a ztm vault")
+	// ErrCorrupt means the file is truncated or was modified after it was
+	// written, or its database fails the integrity check.
+	ErrCorrupt = errors.New("vault damaged")
+	// ErrNewerSchema means the vault was written by a newer ztm.
+	ErrNewerSchema = errors.New("vault written by a newer ztm")
+	// ErrLockTimeout means another process held the lock for too long.
+	ErrLockTimeout = errors.New("vault is locked by another ztm")
+	// ErrNoProfile means no profile has the given name.
+	ErrNoProfile = errors.New("no such profile")
+	// ErrProfileExists means the name is already taken.
+	ErrProfileExists = errors.New("a profile with that name exists")
+	// ErrNoToken means the profile has no tokens yet.
+	ErrNoToken = errors.New("no token yet")
+	// ErrSave means a save failed; the vault file on disk is unchanged.
+	ErrSave = errors.New("the change was not saved")
+	// ErrRecipient means a recipient could not be parsed or mixed with others.
+	ErrRecipient = errors.New("bad recipient")
+)

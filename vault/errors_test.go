@@ -1,0 +1,187 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+)
+
+// dirSnapshot maps each file in dir to its content.
+func dirSnapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		out[e.Name()] = string(readFile(t, filepath.Join(dir, e.Name())))
+	}
+	return out
+}
+
+func assertUnchanged(t *testing.T, dir string, before map[string]string) {
+	t.Helper()
+	after := dirSnapshot(t, dir)
+	for name, content := range before {
+		if name == filepath.Base(VaultFile)+".lock" {
+			continue // the lock file holds the last holder's pid
+		}
+		if after[name] != content {
+			t.Errorf("%s changed", name)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok && !strings.HasSuffix(name, ".lock") {
+			t.Errorf("%s appeared", name)
+		}
+	}
+}
+
+// TestBadInputIsRefusedClearly: every kind of bad input gets its own error,
+// a sentence that says what to do, and changes nothing on disk.
+func TestBadInputIsRefusedClearly(t *testing.T) {
+	other, _ := age.GenerateHybridIdentity()
+	cases := []struct {
+		name   string
+		mangle func(t *testing.T, p *Paths) // makes the bad input
+		pass   string
+		want   error
+		hint   string
+	}{
+		{"wrong passphrase", func(t *testing.T, p *Paths) {}, "wrong", ErrWrongPassphrase, "try again"},
+		{"empty passphrase", func(t *testing.T, p *Paths) {}, "", ErrWrongPassphrase, "passphrase"},
+		{"missing identity", func(t *testing.T, p *Paths) { p.Identity += ".missing" }, "pw", ErrNoIdentity, "ZTM_IDENTITY"},
+		{"identity file of another vault", func(t *testing.T, p *Paths) {
+			p.Identity = filepath.Join(t.TempDir(), "other.txt")
+			os.WriteFile(p.Identity, []byte(other.String()+"\n"), 0o600)
+		}, "", ErrWrongIdentity, "identity it was created with"},
+		{"identity file that is not a key", func(t *testing.T, p *Paths) {
+			p.Identity = filepath.Join(t.TempDir(), "notes.txt")
+			os.WriteFile(p.Identity, []byte("hello\n"), 0o600)
+		}, "", ErrBadIdentity, "AGE-SECRET-KEY"},
+		{"no vault", func(t *testing.T, p *Paths) { p.Vault += ".missing" }, "pw", ErrNoVault, "run ztm"},
+		{"not an age file", func(t *testing.T, p *Paths) { os.WriteFile(p.Vault, []byte("SQLite format 3\x00 plain"), 0o600) }, "pw", ErrNotVault, "not an age-encrypted file"},
+		{"age file that is not a vault", func(t *testing.T, p *Paths) {
+			writeEncrypted(t, p, []byte("just some text"))
+		}, "pw", ErrNotVault, "not to a ztm vault"},
+		{"empty file", func(t *testing.T, p *Paths) { os.WriteFile(p.Vault, nil, 0o600) }, "pw", ErrCorrupt, "cut short"},
+		{"truncated header", func(t *testing.T, p *Paths) { truncate(t, p.Vault, 30) }, "pw", ErrCorrupt, "mv "},
+		{"truncated payload", func(t *testing.T, p *Paths) { truncate(t, p.Vault, fileSize(t, p.Vault)-10) }, "pw", ErrCorrupt, "truncated"},
+		{"tampered payload", func(t *testing.T, p *Paths) { flip(t, p.Vault, fileSize(t, p.Vault)-100) }, "pw", ErrCorrupt, "modified"},
+		{"tampered header MAC", func(t *testing.T, p *Paths) {
+			data := readFile(t, p.Vault)
+			i := bytes.Index(data, []byte("\n--- ")) + 6
+			flip(t, p.Vault, int64(i))
+		}, "pw", ErrCorrupt, "damaged header"},
+		{"newer schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, 99) }, "pw", ErrNewerSchema, "upgrade ztm"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := testPaths(t, "")
+			v, err := Create(p, CreateOptions{Passphrase: "pw", ScryptWorkFactor: testWorkFactor}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			addProfiles(t, v, 0, 1)
+			addProfiles(t, v, 1, 1) // a second save leaves a .bak to point at
+			v.Close()
+			c.mangle(t, &p)
+			before := dirSnapshot(t, p.Dir)
+
+			key, err := LoadKey(p.Identity, func() (string, error) { return c.pass, nil })
+			if err == nil {
+				var v *Vault
+				v, err = Open(p, key, Options{})
+				if err == nil {
+					v.Close()
+				}
+			}
+			if !errorsIs(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), c.hint) {
+				t.Errorf("message %q does not say %q", err, c.hint)
+			}
+			assertUnchanged(t, p.Dir, before)
+		})
+	}
+}
+
+// TestWarnsAboutOpenPermissions: a vault others can read still opens, with
+// a warning that says which chmod fixes it.
+func TestWarnsAboutOpenPermissions(t *testing.T) {
+	_, p := newKeyFileVault(t)
+	os.Chmod(p.Dir, 0o755)
+	os.Chmod(p.Vault, 0o644)
+	v := reopen(t, p, "")
+	got := strings.Join(v.Warnings(), "\n")
+	for _, want := range []string{"chmod 700 " + p.Dir, "chmod 600 " + p.Vault} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings %q do not say %q", got, want)
+		}
+	}
+	os.Chmod(p.Dir, 0o700)
+	os.Chmod(p.Vault, 0o600)
+	if w := reopen(t, p, "").Warnings(); len(w) != 0 {
+		t.Errorf("private vault warned: %v", w)
+	}
+}
+
+func writeEncrypted(t *testing.T, p *Paths, plain []byte) {
+	t.Helper()
+	key, err := LoadKey(p.Identity, func() (string, error) { return "pw", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []age.Recipient
+	for _, r := range key.Recipients() {
+		rr, _ := ParseRecipient(r)
+		rs = append(rs, rr)
+	}
+	data, err := encryptImage(plain, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p.Vault, data, 0o600)
+}
+
+func truncate(t *testing.T, path string, n int64) {
+	t.Helper()
+	if err := os.Truncate(path, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fileSize(t testing.TB, path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func flip(t *testing.T, path string, at int64) {
+	t.Helper()
+	data := readFile(t, path)
+	data[at] ^= 0x01
+	os.WriteFile(path, data, 0o600)
+}
+
+// bumpSchema rewrites the vault as if a newer ztm had saved it.
+func bumpSchema(t *testing.T, p Paths, version int) {
+	t.Helper()
+	v := reopen(t, p, "pw")
+	if _, err := v.mem.conn.ExecContext(context.Background(), "PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.save(); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+}

@@ -1,0 +1,162 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+)
+
+// tempPrefix names the temp files a save writes beside the vault; a crash
+// can leave one behind, which the next change sweeps.
+const tempPrefix = ".ztm-save-"
+
+// backupSuffix names the hard link to the previous version of the vault.
+const backupSuffix = ".bak"
+
+// stamp identifies one version of the vault file cheaply: a save renames a
+// new file over the old one, so the inode changes, and so do size and mtime.
+type stamp struct{ fi os.FileInfo }
+
+func (s stamp) matches(fi os.FileInfo) bool {
+	return s.fi != nil && fi != nil && os.SameFile(s.fi, fi) &&
+		s.fi.Size() == fi.Size() && s.fi.ModTime().Equal(fi.ModTime())
+}
+
+// readVault reads and decrypts the vault file, returning the plaintext
+// image (which the caller clears) and the file's stamp.
+func readVault(path string, ids []age.Identity) ([]byte, stamp, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, stamp{}, fmt.Errorf("%w at %s: run ztm to create one, or point %s or --vault at yours", ErrNoVault, path, EnvVault)
+	}
+	if err != nil {
+		return nil, stamp{}, fmt.Errorf("cannot open the vault: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, stamp{}, fmt.Errorf("cannot read the vault: %w", err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, stamp{}, fmt.Errorf("cannot read the vault: %w", err)
+	}
+	image, err := decryptImage(path, data, ids)
+	return image, stamp{fi}, err
+}
+
+// decryptImage turns ciphertext into the database image, telling apart a
+// file that is not age, a wrong key, and a damaged file.
+func decryptImage(path string, data []byte, ids []age.Identity) ([]byte, error) {
+	if !bytes.HasPrefix(data, []byte("age-encryption.org/v1\n")) {
+		if len(data) == 0 || bytes.HasPrefix([]byte("age-encryption.org/v1\n"), data) {
+			return nil, fmt.Errorf("%w: %s is empty or cut short; %s", ErrCorrupt, path, restoreHint(path))
+		}
+		return nil, fmt.Errorf("%w: %s is not an age-encrypted file; check %s or --vault", ErrNotVault, path, EnvVault)
+	}
+	r, err := age.Decrypt(bytes.NewReader(data), ids...)
+	var noMatch *age.NoIdentityMatchError
+	switch {
+	case errors.As(err, &noMatch):
+		return nil, fmt.Errorf("%w: %s is encrypted to other keys (%s); unlock with the identity it was created with",
+			ErrWrongIdentity, path, strings.Join(noMatch.StanzaTypes, ", "))
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s has a damaged header (%v); %s", ErrCorrupt, path, err, restoreHint(path))
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data))
+	if _, err := io.Copy(&buf, r); err != nil {
+		clear(buf.Bytes())
+		return nil, fmt.Errorf("%w: %s is truncated or was modified after it was written (%v); %s", ErrCorrupt, path, err, restoreHint(path))
+	}
+	return buf.Bytes(), nil
+}
+
+// restoreHint tells how to get the previous version back, when there is one.
+func restoreHint(path string) string {
+	if exists(path + backupSuffix) {
+		return fmt.Sprintf("the previous version is kept: mv %s %s", path+backupSuffix, path)
+	}
+	return "restore it from a backup"
+}
+
+// encryptImage encrypts image to recipients in memory, so that a failed
+// encryption never touches the disk.
+func encryptImage(image []byte, recipients []age.Recipient) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(image) + 1024)
+	w, err := age.Encrypt(&buf, recipients...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(image); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// verifyFile decrypts the file at path and checks it holds exactly image.
+func verifyFile(path string, image []byte, ids []age.Identity) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := age.Decrypt(f, ids...)
+	if err != nil {
+		return fmt.Errorf("the new file does not decrypt with this vault's key: %w", err)
+	}
+	chunk := make([]byte, 64<<10)
+	defer clear(chunk)
+	rest := image
+	for {
+		n, err := io.ReadFull(r, chunk)
+		if n > len(rest) || !bytes.Equal(chunk[:n], rest[:n]) {
+			return errors.New("the new file does not read back as written")
+		}
+		rest = rest[n:]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("the new file does not read back: %w", err)
+		}
+	}
+	if len(rest) != 0 {
+		return errors.New("the new file reads back short")
+	}
+	return nil
+}
+
+// sweepTemps removes temp files left by a save that died. Callers hold the
+// lock, so no live save owns them.
+func sweepTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return syncDirHandle(d)
+}

@@ -1,0 +1,230 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"ztm/model"
+)
+
+// RefreshFunc asks Zoho for a new access token for p, whose Token holds
+// the refresh token. It runs while the vault is locked, so it must not call
+// back into the vault. Errors wrapping [model.ErrRefreshRevoked] or
+// [model.ErrThrottled] mark the profile's refresh-token health.
+type RefreshFunc func(ctx context.Context, p model.Profile) (model.Token, error)
+
+// FreshOptions tune [Vault.FreshToken].
+type FreshOptions struct {
+	// Margin is how long the access token must stay valid; a token closer
+	// to expiry is refreshed.
+	Margin time.Duration
+	// Force refreshes even when the token is still valid for Margin.
+	Force bool
+	// OverBudget allows a refresh although the profile has used Zoho's 10
+	// refreshes in 10 minutes; without it such a refresh is refused with
+	// [ErrBudget] before Zoho is asked (Zoho would throttle it).
+	OverBudget bool
+	// Concurrency bounds parallel refreshes in [Vault.FreshTokens]; default 4.
+	Concurrency int
+}
+
+// ErrBudget means a refresh was not attempted because Zoho's budget of 10
+// refreshes in 10 minutes is spent.
+var ErrBudget = errors.New("refresh budget spent")
+
+// Fresh is the outcome for one profile.
+type Fresh struct {
+	// Profile is the profile as stored after the call, with its token.
+	Profile model.Profile
+	// Refreshed says this call got a new token from Zoho.
+	Refreshed bool
+	// Budget is the profile's refresh budget after the call.
+	Budget model.RefreshBudget
+	// Err is why this profile has no usable token, if so.
+	Err error
+}
+
+// FreshToken returns profile name with an access token valid for at least
+// o.Margin, refreshing it if needed. A valid token costs no lock and no
+// write. Otherwise it takes the lock, reloads, checks again (another process
+// may just have refreshed), calls refresh, and saves: many callers at once
+// cause one refresh.
+func (v *Vault) FreshToken(ctx context.Context, name string, o FreshOptions, refresh RefreshFunc) (Fresh, error) {
+	out, err := v.FreshTokens(ctx, []string{name}, o, refresh, nil)
+	if err != nil {
+		return Fresh{}, err
+	}
+	return out[0], out[0].Err
+}
+
+// FreshTokens is [Vault.FreshToken] for several profiles under one lock and
+// one save, refreshing up to o.Concurrency at once. progress, if not nil, is
+// called as each profile is settled (from several goroutines).
+func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions, refresh RefreshFunc, progress func(Fresh)) ([]Fresh, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, err := v.reloadIfChanged(); err != nil {
+		return nil, err
+	}
+	out := make([]Fresh, len(names))
+	var stale []int
+	if err := v.view(func(tx *Tx) error {
+		for i, name := range names {
+			out[i] = v.settle(tx, name, o)
+			if out[i].Err == nil && !o.Force && out[i].Profile.Token.ValidFor(tx.now, o.Margin) {
+				if progress != nil {
+					progress(out[i])
+				}
+				continue
+			}
+			stale = append(stale, i)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(stale) == 0 {
+		return out, nil
+	}
+
+	lock, err := v.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
+	// Under the lock, look again: another process may have refreshed.
+	var todo []int
+	if err := v.view(func(tx *Tx) error {
+		for _, i := range stale {
+			out[i] = v.settle(tx, names[i], o)
+			switch {
+			case out[i].Err != nil:
+			case !o.Force && out[i].Profile.Token.ValidFor(tx.now, o.Margin):
+			case out[i].Profile.Token.RefreshToken == "":
+				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; get a new grant (ztm add, or e in the dashboard)", ErrNoToken, names[i])
+			case out[i].Budget.Left == 0 && !o.OverBudget:
+				out[i].Err = fmt.Errorf("%w: %s was refreshed %d times in the last 10 minutes, Zoho's limit; the next refresh is possible at %s",
+					ErrBudget, names[i], out[i].Budget.Used, out[i].Budget.NextFree.Format("15:04:05"))
+			default:
+				todo = append(todo, i)
+				continue
+			}
+			if progress != nil {
+				progress(out[i])
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+
+	v.refreshAll(ctx, out, todo, o.Concurrency, refresh, progress)
+	err = v.updateLocked(ctx, func(tx *Tx) error {
+		for _, i := range todo {
+			if err := recordRefresh(tx, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Report what was stored, with the budget after the refresh.
+	v.view(func(tx *Tx) error {
+		for _, i := range todo {
+			if f := v.settle(tx, names[i], o); f.Err == nil {
+				out[i].Profile, out[i].Budget = f.Profile, f.Budget
+			}
+		}
+		return nil
+	})
+	return out, nil
+}
+
+// settle reads a profile and its budget.
+func (v *Vault) settle(tx *Tx, name string, o FreshOptions) Fresh {
+	p, err := tx.Profile(name)
+	if err != nil {
+		return Fresh{Err: err}
+	}
+	f := Fresh{Profile: p}
+	if p.Token == nil {
+		f.Err = fmt.Errorf("%w for %s: finish its set-up first (get a grant)", ErrNoToken, name)
+		return f
+	}
+	f.Budget, f.Err = tx.RefreshBudget(p.Name)
+	return f
+}
+
+// refreshAll calls refresh for out[i], i in todo, up to n at a time.
+func (v *Vault) refreshAll(ctx context.Context, out []Fresh, todo []int, n int, refresh RefreshFunc, progress func(Fresh)) {
+	if n <= 0 {
+		n = 4
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for _, i := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(f *Fresh) {
+			defer func() { <-sem; wg.Done() }()
+			tok, err := refresh(ctx, f.Profile)
+			if err != nil {
+				f.Err = err
+				return
+			}
+			// Zoho sends no refresh token on refresh: keep the one we have.
+			if tok.RefreshToken == "" {
+				tok.RefreshToken = f.Profile.Token.RefreshToken
+			}
+			f.Profile.Token, f.Refreshed = &tok, true
+		}(&out[i])
+	}
+	wg.Wait()
+	if progress != nil {
+		for _, i := range todo {
+			progress(out[i])
+		}
+	}
+}
+
+// recordRefresh stores a refresh's outcome: the new token and a refresh
+// event, or the failure, its event and what it says of the refresh token.
+func recordRefresh(tx *Tx, f *Fresh) error {
+	name := f.Profile.Name
+	if f.Err == nil {
+		tok := *f.Profile.Token
+		tok.Health, tok.LastError = model.HealthOK, ""
+		if tok.LastRefreshAt.IsZero() {
+			tok.LastRefreshAt = tx.now
+		}
+		if err := tx.SetToken(name, tok); err != nil {
+			return err
+		}
+		return tx.AddEvent(model.Event{Profile: name, Kind: model.EventRefresh,
+			Detail: "valid until " + tok.ExpiresAt.Format("15:04:05")})
+	}
+	tok, err := tx.Profile(name)
+	if err != nil || tok.Token == nil {
+		return err
+	}
+	t := *tok.Token
+	t.LastError = f.Err.Error()
+	switch {
+	case errors.Is(f.Err, model.ErrRefreshRevoked):
+		t.Health = model.HealthRevoked
+	case errors.Is(f.Err, model.ErrThrottled):
+		t.Health = model.HealthThrottled
+	}
+	if err := tx.SetToken(name, t); err != nil {
+		return err
+	}
+	return tx.AddEvent(model.Event{Profile: name, Kind: model.EventFailure, Detail: "refresh: " + f.Err.Error()})
+}

@@ -1,0 +1,116 @@
+package vault
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"ztm/model"
+)
+
+// The multi-process tests re-run this test binary as a helper process:
+// ZTM_TEST_ROLE picks what it does, ZTM_VAULT and ZTM_IDENTITY say where.
+func TestMain(m *testing.M) {
+	if role := os.Getenv("ZTM_TEST_ROLE"); role != "" {
+		if err := runRole(role); err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runRole(role string) error {
+	p, err := ResolvePaths("", "", os.Getenv)
+	if err != nil {
+		return err
+	}
+	key, err := LoadKey(p.Identity, nil)
+	if err != nil {
+		return err
+	}
+	v, err := Open(p, key, Options{})
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	ctx := context.Background()
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	switch role {
+	case "saver":
+		// Adds profiles one change at a time forever, printing the number
+		// of each change once Update has returned: that change is committed.
+		fmt.Fprintln(out, "ready")
+		out.Flush()
+		start, _ := strconv.Atoi(os.Getenv("ZTM_TEST_START"))
+		for i := start; ; i++ {
+			err := v.Update(ctx, func(tx *Tx) error {
+				p := sampleProfile(i, tx.Now())
+				return tx.CreateProfile(&p)
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, i)
+			out.Flush()
+		}
+	case "writer":
+		// Makes n changes, each adding one profile named after the worker.
+		n, _ := strconv.Atoi(os.Getenv("ZTM_TEST_N"))
+		worker := os.Getenv("ZTM_TEST_WORKER")
+		for i := 0; i < n; i++ {
+			err := v.Update(ctx, func(tx *Tx) error {
+				p := sampleProfile(i, tx.Now())
+				p.Name = fmt.Sprintf("w%s-%03d", worker, i)
+				return tx.CreateProfile(&p)
+			})
+			if err != nil {
+				return err
+			}
+		}
+	case "fresh":
+		// Asks for a fresh token; the refresh goes to the test's server.
+		f, err := v.FreshToken(ctx, "crm-0000", FreshOptions{Margin: 5 * time.Minute}, httpRefresh(os.Getenv("ZTM_TEST_URL")))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, f.Profile.Token.AccessToken)
+	default:
+		return fmt.Errorf("unknown role %q", role)
+	}
+	return nil
+}
+
+// httpRefresh is a RefreshFunc that asks a test server for a new token.
+func httpRefresh(url string) RefreshFunc {
+	return func(ctx context.Context, p model.Profile) (model.Token, error) {
+		resp, err := http.Post(url, "text/plain", strings.NewReader(p.Name))
+		if err != nil {
+			return model.Token{}, err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		now := time.Now()
+		return model.Token{AccessToken: string(body), ObtainedAt: now, ExpiresAt: now.Add(time.Hour)}, nil
+	}
+}
+
+// helper starts this test binary in role, against the vault at p.
+func helper(t testing.TB, p Paths, role string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ZTM_TEST_ROLE="+role, EnvVault+"="+p.Vault, EnvIdentity+"="+p.Identity)
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}

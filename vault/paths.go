@@ -1,0 +1,115 @@
+package vault
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Default file names inside the vault's directory.
+const (
+	VaultFile          = "vault.age"
+	PassphraseIdentity = "identity.age"
+	KeyFileIdentity    = "identity.txt"
+)
+
+// Environment variables that override the default locations.
+const (
+	EnvVault      = "ZTM_VAULT"
+	EnvIdentity   = "ZTM_IDENTITY"
+	EnvPassphrase = "ZTM_PASSPHRASE"
+)
+
+// Paths locates a vault and its key.
+type Paths struct {
+	// Dir is the directory holding the vault; it should be mode 0700.
+	Dir string
+	// Vault is the encrypted database, vault.age.
+	Vault string
+	// Identity is the key: identity.age (passphrase-wrapped), an age
+	// identity file, or an SSH private key.
+	Identity string
+	// Lock is the lock file that serializes changes across processes.
+	Lock string
+}
+
+// ResolvePaths works out where the vault and its identity are. A flag wins
+// over the environment (ZTM_VAULT, ZTM_IDENTITY), which wins over the
+// defaults in os.UserConfigDir()/ztm. Without an explicit identity, the
+// vault's directory is searched for identity.age, then identity.txt; if
+// neither exists, identity.age is assumed (what a new vault gets).
+func ResolvePaths(vaultFlag, identityFlag string, getenv func(string) string) (Paths, error) {
+	vaultPath := firstNonEmpty(vaultFlag, getenv(EnvVault))
+	if vaultPath == "" {
+		dir, err := configDir(getenv)
+		if err != nil {
+			return Paths{}, err
+		}
+		vaultPath = filepath.Join(dir, "ztm", VaultFile)
+	}
+	vaultPath, err := filepath.Abs(vaultPath)
+	if err != nil {
+		return Paths{}, err
+	}
+	p := Paths{Dir: filepath.Dir(vaultPath), Vault: vaultPath, Lock: vaultPath + ".lock"}
+	p.Identity = firstNonEmpty(identityFlag, getenv(EnvIdentity))
+	if p.Identity == "" {
+		p.Identity = filepath.Join(p.Dir, PassphraseIdentity)
+		if !exists(p.Identity) && exists(filepath.Join(p.Dir, KeyFileIdentity)) {
+			p.Identity = filepath.Join(p.Dir, KeyFileIdentity)
+		}
+	}
+	p.Identity, err = filepath.Abs(p.Identity)
+	return p, err
+}
+
+// configDir is os.UserConfigDir, but reading the environment through getenv
+// so that tests and the demo can point it elsewhere.
+func configDir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_CONFIG_HOME"); d != "" && filepath.IsAbs(d) {
+		return d, nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a config directory (%v): set %s to the vault's path", err, EnvVault)
+	}
+	return d, nil
+}
+
+// Exists reports whether the vault file is there.
+func (p Paths) Exists() bool { return exists(p.Vault) }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// permissionWarnings returns a sentence for each of the vault's directory,
+// file and identity that other users can read, saying how to fix it.
+func permissionWarnings(p Paths) []string {
+	var out []string
+	check := func(path, what string, want fs.FileMode) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			out = append(out, fmt.Sprintf("%s %s is open to other users (mode %04o): run chmod %o %s",
+				what, path, fi.Mode().Perm(), want, path))
+		}
+	}
+	check(p.Dir, "the vault directory", 0o700)
+	check(p.Vault, "the vault file", 0o600)
+	check(p.Identity, "the identity file", 0o600)
+	return out
+}

@@ -1,0 +1,112 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"ztm/model"
+)
+
+func TestProfileLifecycle(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	ctx := context.Background()
+	addProfiles(t, v, 0, 2)
+
+	// Names are unique regardless of case.
+	err := v.Update(ctx, func(tx *Tx) error {
+		p := sampleProfile(0, tx.Now())
+		p.Name = "CRM-0000"
+		return tx.CreateProfile(&p)
+	})
+	if !errors.Is(err, ErrProfileExists) {
+		t.Errorf("duplicate name: %v", err)
+	}
+	// Invalid profiles are refused with the model's message.
+	err = v.Update(ctx, func(tx *Tx) error {
+		p := sampleProfile(5, tx.Now())
+		p.ClientID = "my-secret-by-mistake"
+		return tx.CreateProfile(&p)
+	})
+	if err == nil || !strings.Contains(err.Error(), "does not look like a Zoho client id") || strings.Contains(err.Error(), "my-secret-by-mistake") {
+		t.Errorf("bad client id: %v", err)
+	}
+
+	// Rename carries the events along; the old name is gone.
+	if err := v.Update(ctx, func(tx *Tx) error { return tx.RenameProfile("crm-0000", "books-eu") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Profile("crm-0000"); !errors.Is(err, ErrNoProfile) {
+		t.Errorf("old name still found: %v", err)
+	}
+	events, _ := eventsOf(v, "books-eu")
+	if len(events) != 2 || events[0].Detail != "renamed from crm-0000" || events[1].Kind != model.EventCreate {
+		t.Errorf("events after rename: %+v", events)
+	}
+	if err := v.Update(ctx, func(tx *Tx) error { return tx.RenameProfile("books-eu", "crm-0001") }); !errors.Is(err, ErrProfileExists) {
+		t.Errorf("rename onto another profile: %v", err)
+	}
+
+	// Edit keeps the token; delete removes profile and token.
+	err = v.Update(ctx, func(tx *Tx) error {
+		p, err := tx.Profile("books-eu")
+		if err != nil {
+			return err
+		}
+		p.Scopes, p.KeepAlive, p.Notes = []string{"ZohoBooks.fullaccess.all"}, true, "moved to books"
+		return tx.UpdateProfile(&p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := reopen(t, p, "").Profile("books-eu")
+	if got.Scopes[0] != "ZohoBooks.fullaccess.all" || !got.KeepAlive || got.Token == nil || got.Notes != "moved to books" {
+		t.Errorf("after edit: %+v", got)
+	}
+	if err := v.Update(ctx, func(tx *Tx) error { return tx.DeleteProfile("books-eu") }); err != nil {
+		t.Fatal(err)
+	}
+	if names := profileNames(t, reopen(t, p, "")); len(names) != 1 || names[0] != "crm-0001" {
+		t.Errorf("after delete: %v", names)
+	}
+	var tokens int
+	v.View(func(tx *Tx) error { return tx.tx.QueryRow("SELECT count(*) FROM tokens").Scan(&tokens) })
+	if tokens != 1 {
+		t.Errorf("%d token rows after deleting one of two profiles", tokens)
+	}
+}
+
+// TestEventsAreCapped keeps the audit trail bounded per profile.
+func TestEventsAreCapped(t *testing.T) {
+	v, _ := newKeyFileVault(t)
+	addProfiles(t, v, 0, 1)
+	err := v.Update(context.Background(), func(tx *Tx) error {
+		for i := 0; i < eventsPerProfile+50; i++ {
+			if err := tx.AddEvent(model.Event{Profile: "crm-0000", Kind: model.EventRefresh}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := eventsOf(v, "crm-0000")
+	if len(events) != eventsPerProfile {
+		t.Errorf("%d events kept, want %d", len(events), eventsPerProfile)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	ctx := context.Background()
+	if err := v.Update(ctx, func(tx *Tx) error { return tx.SetSetting("clipboard_clear", "30s") }); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	reopen(t, p, "").View(func(tx *Tx) error { got, _, _ = tx.Setting("clipboard_clear"); return nil })
+	if got != "30s" {
+		t.Errorf("setting read back as %q", got)
+	}
+}

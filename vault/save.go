@@ -1,0 +1,149 @@
+package vault
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// save writes the in-memory database to the vault file atomically:
+// serialize, encrypt, write a temp file beside the vault, fsync, check that
+// it decrypts to the same image, rename it over the vault, fsync the
+// directory, and keep the old file as vault.age.bak. Until the rename, the
+// old vault is untouched; if the directory sync fails, the old file is put
+// back. Callers hold the lock.
+func (v *Vault) save() error {
+	image, err := v.mem.serialize()
+	if err != nil {
+		return saveErr("serialize", err)
+	}
+	defer clear(image)
+
+	recipients, err := v.mem.recipients()
+	if err != nil {
+		return saveErr("encrypt", err)
+	}
+	if err := v.step("encrypt"); err != nil {
+		return saveErr("encrypt", err)
+	}
+	cipher, err := encryptImage(image, recipients)
+	if err != nil {
+		return saveErr("encrypt", err)
+	}
+
+	tmp, err := v.writeTemp(cipher)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.Remove(tmp)
+		}
+	}()
+
+	if err := v.step("verify"); err != nil {
+		return saveErr("verify", err)
+	}
+	if err := verifyFile(tmp, image, v.key.identities); err != nil {
+		return saveErr("verify", err)
+	}
+
+	// A second name for the current file keeps the previous version: it
+	// becomes vault.age.bak once the new file is in place, or goes back
+	// over vault.age if the directory cannot be synced.
+	prev := filepath.Join(v.paths.Dir, tempPrefix+"prev")
+	os.Remove(prev)
+	hasPrev := os.Link(v.paths.Vault, prev) == nil
+	defer os.Remove(prev)
+
+	if err := v.step("rename"); err != nil {
+		return saveErr("rename", err)
+	}
+	if err := os.Rename(tmp, v.paths.Vault); err != nil {
+		return saveErr("rename", err)
+	}
+	committed = true
+
+	err = v.step("syncdir")
+	if err == nil {
+		err = syncDir(v.paths.Dir)
+	}
+	if err != nil {
+		// The rename may not survive a crash; put the old file back so
+		// that what the caller is told (not saved) is what is on disk.
+		if hasPrev && os.Rename(prev, v.paths.Vault) == nil {
+			syncDir(v.paths.Dir)
+			return saveErr("sync the directory for", err)
+		}
+		return fmt.Errorf("the change was written but the directory could not be synced, so it may not survive a power cut: %w", err)
+	}
+	if hasPrev {
+		os.Rename(prev, v.paths.Vault+backupSuffix)
+	}
+
+	fi, err := os.Stat(v.paths.Vault)
+	if err != nil {
+		return saveErr("stat", err)
+	}
+	v.loaded = stamp{fi}
+	return nil
+}
+
+// writeTemp writes cipher to a new 0600 temp file in the vault's directory
+// and fsyncs it. On error the temp file is gone.
+func (v *Vault) writeTemp(cipher []byte) (string, error) {
+	if err := v.step("create"); err != nil {
+		return "", saveErr("create a temp file", err)
+	}
+	f, err := os.CreateTemp(v.paths.Dir, tempPrefix+"*")
+	if err != nil {
+		return "", saveErr("create a temp file", err)
+	}
+	if err := v.fillTemp(f, cipher); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", saveErr("close", err)
+	}
+	return f.Name(), nil
+}
+
+func (v *Vault) fillTemp(f *os.File, cipher []byte) error {
+	if err := f.Chmod(0o600); err != nil {
+		return saveErr("protect the temp file for", err)
+	}
+	// Two writes with the fault point between them, so tests can fail a
+	// save with half a file on disk.
+	half := len(cipher) / 2
+	if _, err := f.Write(cipher[:half]); err != nil {
+		return saveErr("write", err)
+	}
+	if err := v.step("write"); err != nil {
+		return saveErr("write", err)
+	}
+	if _, err := f.Write(cipher[half:]); err != nil {
+		return saveErr("write", err)
+	}
+	if err := v.step("sync"); err != nil {
+		return saveErr("sync", err)
+	}
+	if err := f.Sync(); err != nil {
+		return saveErr("sync", err)
+	}
+	return nil
+}
+
+func (v *Vault) step(name string) error {
+	if v.fault == nil {
+		return nil
+	}
+	return v.fault(name)
+}
+
+func saveErr(step string, err error) error {
+	return fmt.Errorf("%w: could not %s the new vault file (%v); the vault on disk is unchanged", ErrSave, step, err)
+}

@@ -1,0 +1,125 @@
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Tx is a view of the vault inside [Vault.View] or [Vault.Update]. Its
+// methods must not be used after the function it was given to returns.
+type Tx struct {
+	tx       *sql.Tx
+	ctx      context.Context
+	now      time.Time
+	readOnly bool
+}
+
+// Now is the instant the transaction started, from the vault's clock.
+func (t *Tx) Now() time.Time { return t.now }
+
+var errReadOnly = errors.New("vault: a change was attempted inside View; use Update")
+
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if t.readOnly {
+		return nil, errReadOnly
+	}
+	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+// Setting returns a setting's value, or "" and false when unset.
+func (t *Tx) Setting(key string) (string, bool, error) {
+	var v string
+	err := t.tx.QueryRowContext(t.ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+// SetSetting stores a setting; an empty value deletes it.
+func (t *Tx) SetSetting(key, value string) error {
+	if value == "" {
+		_, err := t.exec("DELETE FROM settings WHERE key = ?", key)
+		return err
+	}
+	_, err := t.exec(`INSERT INTO settings(key, value) VALUES(?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE value != excluded.value`, key, value)
+	return err
+}
+
+// meta returns a meta value, or "".
+func (t *Tx) meta(key string) string {
+	var v string
+	t.tx.QueryRowContext(t.ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	return v
+}
+
+func (t *Tx) setMeta(key, value string) error {
+	_, err := t.exec(`INSERT INTO meta(key, value) VALUES(?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE value != excluded.value`, key, value)
+	return err
+}
+
+// Recipients lists the public keys the vault is encrypted to.
+func (t *Tx) Recipients() []string {
+	var out []string
+	for _, line := range strings.Split(t.meta("recipients"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// Info describes the vault for `ztm vault info`.
+type Info struct {
+	ID         string
+	Schema     int
+	Generation int64
+	CreatedAt  time.Time
+	Profiles   int
+	Recipients []string
+}
+
+// Info reads the vault's description.
+func (t *Tx) Info() (Info, error) {
+	var in Info
+	in.ID = t.meta("vault_id")
+	in.Recipients = t.Recipients()
+	created := t.meta("created_at")
+	if ms, err := parseInt(created); err == nil {
+		in.CreatedAt = fromMillis(ms)
+	}
+	in.Generation, _ = parseInt(t.meta("generation"))
+	if err := t.tx.QueryRowContext(t.ctx, "PRAGMA user_version").Scan(&in.Schema); err != nil {
+		return in, err
+	}
+	err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM profiles").Scan(&in.Profiles)
+	return in, err
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+func joinList(list []string) string { return strings.Join(list, ",") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}

@@ -1,0 +1,294 @@
+package vault
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+)
+
+// Options tune a [Vault]; the zero value is ready to use.
+type Options struct {
+	// Now is the clock; defaults to time.Now.
+	Now func() time.Time
+	// LockTimeout bounds the wait for another process's change; default
+	// 60 s, longer than one refresh call to Zoho may take.
+	LockTimeout time.Duration
+}
+
+// Vault is an unlocked vault held in memory. It is safe for concurrent use.
+type Vault struct {
+	paths Paths
+	key   *Keyring
+	now   func() time.Time
+	lockT time.Duration
+
+	mu       sync.Mutex
+	mem      *memDB
+	loaded   stamp
+	warnings []string
+
+	// fault, when set by tests, is called before each step of a save and
+	// fails it by returning an error.
+	fault func(step string) error
+}
+
+// Open unlocks the vault at p with key and loads it into memory.
+func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
+	v := newVault(p, key, o)
+	if err := v.reload(); err != nil {
+		return nil, err
+	}
+	v.warnings = permissionWarnings(p)
+	return v, nil
+}
+
+func newVault(p Paths, key *Keyring, o Options) *Vault {
+	v := &Vault{paths: p, key: key, now: o.Now, lockT: o.LockTimeout}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.lockT <= 0 {
+		v.lockT = 60 * time.Second
+	}
+	return v
+}
+
+// Paths returns where this vault lives.
+func (v *Vault) Paths() Paths { return v.paths }
+
+// Key returns the key the vault was unlocked with.
+func (v *Vault) Key() *Keyring { return v.key }
+
+// Warnings lists problems found at open that do not stop ztm, such as a
+// vault file other users can read, each with the command that fixes it.
+func (v *Vault) Warnings() []string { return append([]string(nil), v.warnings...) }
+
+// Close releases the in-memory database.
+func (v *Vault) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	err := v.mem.close()
+	v.mem = nil
+	return err
+}
+
+// Changed reports whether another process saved the vault since this one
+// loaded it. It costs one stat, so a long-lived reader can poll it.
+func (v *Vault) Changed() bool {
+	fi, err := os.Stat(v.paths.Vault)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return err != nil || !v.loaded.matches(fi)
+}
+
+// ReloadIfChanged reloads the vault when another process saved it, and
+// reports whether it did.
+func (v *Vault) ReloadIfChanged() (bool, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reloadIfChanged()
+}
+
+func (v *Vault) reloadIfChanged() (bool, error) {
+	fi, err := os.Stat(v.paths.Vault)
+	if err == nil && v.loaded.matches(fi) && v.mem != nil {
+		return false, nil
+	}
+	return true, v.reload()
+}
+
+// reload reads, decrypts and loads the file into a new database, and swaps
+// it in only when all of that worked: a failed load leaves the vault as it
+// was.
+func (v *Vault) reload() error {
+	image, st, err := readVault(v.paths.Vault, v.key.identities)
+	if err != nil {
+		return err
+	}
+	defer clear(image)
+	mem, err := newMemDB()
+	if err != nil {
+		return err
+	}
+	if err := mem.load(image); err != nil {
+		mem.close()
+		if errors.Is(err, ErrNotVault) {
+			return fmt.Errorf("%w: %s decrypts, but not to a ztm vault", ErrNotVault, v.paths.Vault)
+		}
+		return fmt.Errorf("%s: %w; %s", v.paths.Vault, err, restoreHint(v.paths.Vault))
+	}
+	if _, err := checkVault(mem); err != nil {
+		mem.close()
+		return fmt.Errorf("%s: %w", v.paths.Vault, err)
+	}
+	v.mem.close()
+	v.mem, v.loaded = mem, st
+	return nil
+}
+
+// checkVault confirms a loaded database is a ztm vault, migrates it in
+// memory (it is written back with the next change) and returns the
+// recipients it is encrypted to.
+func checkVault(mem *memDB) ([]age.Recipient, error) {
+	ctx := context.Background()
+	ver, err := schemaVersion(ctx, mem.conn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if ver == 0 {
+		return nil, fmt.Errorf("%w: the database inside has no ztm schema", ErrNotVault)
+	}
+	if err := migrate(ctx, mem.conn, SchemaVersion); err != nil {
+		return nil, err
+	}
+	if err := checkSchema(ctx, mem.conn); err != nil {
+		return nil, err
+	}
+	return mem.recipients()
+}
+
+// recipients parses the public keys the vault is encrypted to.
+func (m *memDB) recipients() ([]age.Recipient, error) {
+	var list string
+	err := m.conn.QueryRowContext(context.Background(), "SELECT value FROM meta WHERE key = 'recipients'").Scan(&list)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the vault names no recipients", ErrCorrupt)
+	}
+	return parseRecipients(list)
+}
+
+func parseRecipients(list string) ([]age.Recipient, error) {
+	var out []age.Recipient
+	for _, line := range strings.Split(list, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		r, err := ParseRecipient(line)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: the vault names no recipients", ErrCorrupt)
+	}
+	return out, nil
+}
+
+// View runs fn on the vault as loaded in memory. fn must not keep tx.
+func (v *Vault) View(fn func(tx *Tx) error) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.view(fn)
+}
+
+func (v *Vault) view(fn func(tx *Tx) error) error {
+	if v.mem == nil {
+		return errors.New("the vault is closed")
+	}
+	ctx := context.Background()
+	sqlTx, err := v.mem.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer sqlTx.Rollback()
+	return fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock(), readOnly: true})
+}
+
+// Update makes a change that other processes will see: it takes the lock,
+// reloads if another process saved since, runs fn in a transaction and saves.
+// If fn returns an error, nothing changes. If the save fails, the file on
+// disk is unchanged, the vault is reloaded from it, and the error wraps
+// [ErrSave] and says which step failed.
+func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	lock, err := v.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	return v.updateLocked(ctx, fn)
+}
+
+// lock takes the file lock, reloads if needed, and sweeps dead temp files.
+func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
+	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
+	if err != nil {
+		return nil, err
+	}
+	sweepTemps(v.paths.Dir)
+	if _, err := v.reloadIfChanged(); err != nil {
+		lock.release()
+		return nil, err
+	}
+	return lock, nil
+}
+
+func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error) error {
+	changed, err := v.apply(ctx, fn)
+	if err != nil || !changed {
+		return err
+	}
+	if err := v.save(); err != nil {
+		// The database in memory holds a change the file does not: go back
+		// to what is on disk, so memory never claims more than was saved.
+		if rerr := v.reload(); rerr != nil {
+			v.loaded = stamp{}
+		}
+		return err
+	}
+	return nil
+}
+
+// apply runs fn in a transaction and commits it, bumping the generation.
+// It reports whether fn changed anything; an unchanged vault is not saved.
+func (v *Vault) apply(ctx context.Context, fn func(tx *Tx) error) (bool, error) {
+	conn := v.mem.conn
+	before, err := totalChanges(ctx, conn)
+	if err != nil {
+		return false, err
+	}
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock()}); err != nil {
+		return false, err
+	}
+	after, err := totalChanges(ctx, conn)
+	if err != nil || after == before {
+		return false, err
+	}
+	if _, err := sqlTx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES('generation', '1')
+		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
+		return false, err
+	}
+	return true, sqlTx.Commit()
+}
+
+func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
+	var n int64
+	err := conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&n)
+	return n, err
+}
+
+// clock reads the vault's clock at the precision the vault stores times.
+func (v *Vault) clock() time.Time { return v.now().Truncate(time.Millisecond) }
+
+// newVaultID returns a random identifier for a new vault.
+func newVaultID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
