@@ -64,30 +64,20 @@ func (v *Vault) FreshToken(ctx context.Context, name string, o FreshOptions, ref
 // one save, refreshing up to o.Concurrency at once. progress, if not nil, is
 // called as each profile is settled (from several goroutines).
 func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions, refresh RefreshFunc, progress func(Fresh)) ([]Fresh, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if _, err := v.reloadIfChanged(); err != nil {
-		return nil, err
-	}
 	out := make([]Fresh, len(names))
-	var stale []int
-	if err := v.view(func(tx *Tx) error {
-		for i, name := range names {
-			out[i] = v.settle(tx, name, o)
-			if out[i].Err == nil && !o.Force && out[i].Profile.Token.ValidFor(tx.now, o.Margin) {
-				if progress != nil {
-					progress(out[i])
-				}
-				continue
-			}
-			stale = append(stale, i)
+	report := func(i int) {
+		if progress != nil {
+			progress(out[i])
 		}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
-	if len(stale) == 0 {
-		return out, nil
+	// First without the file lock: a valid token costs no lock and no write.
+	all := make([]int, len(names))
+	for i := range all {
+		all[i] = i
+	}
+	stale, err := v.stale(names, all, o, out, false, report)
+	if err != nil || len(stale) == 0 {
+		return out, err
 	}
 
 	lock, err := v.lock(ctx)
@@ -96,35 +86,21 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 	}
 	defer lock.release()
 	// Under the lock, look again: another process may have refreshed.
-	var todo []int
-	if err := v.view(func(tx *Tx) error {
-		for _, i := range stale {
-			out[i] = v.settle(tx, names[i], o)
-			switch {
-			case out[i].Err != nil:
-			case !o.Force && out[i].Profile.Token.ValidFor(tx.now, o.Margin):
-			case out[i].Profile.Token.RefreshToken == "":
-				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; get a new grant (ztm add, or e in the dashboard)", ErrNoToken, names[i])
-			case out[i].Budget.Left == 0 && !o.OverBudget:
-				out[i].Err = fmt.Errorf("%w: %s was refreshed %d times in the last 10 minutes, Zoho's limit; the next refresh is possible at %s",
-					ErrBudget, names[i], out[i].Budget.Used, out[i].Budget.NextFree.Format("15:04:05"))
-			default:
-				todo = append(todo, i)
-				continue
-			}
-			if progress != nil {
-				progress(out[i])
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if len(todo) == 0 {
-		return out, nil
+	todo, err := v.stale(names, stale, o, out, true, report)
+	if err != nil || len(todo) == 0 {
+		return out, err
 	}
 
-	v.refreshAll(ctx, out, todo, o.Concurrency, refresh, progress)
+	// The network call holds the file lock (so other processes wait for its
+	// result instead of refreshing too) but not the in-memory mutex, so this
+	// process can go on reading the vault meanwhile.
+	v.refreshAll(ctx, out, todo, o.Concurrency, refresh)
+
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := v.sync(); err != nil {
+		return nil, err
+	}
 	err = v.updateLocked(ctx, func(tx *Tx) error {
 		for _, i := range todo {
 			if err := recordRefresh(tx, &out[i]); err != nil {
@@ -139,17 +115,57 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 	// Report what was stored, with the budget after the refresh.
 	v.view(func(tx *Tx) error {
 		for _, i := range todo {
-			if f := v.settle(tx, names[i], o); f.Err == nil {
+			if f := v.settle(tx, names[i]); f.Err == nil {
 				out[i].Profile, out[i].Budget = f.Profile, f.Budget
 			}
 		}
 		return nil
 	})
+	for _, i := range todo {
+		report(i)
+	}
 	return out, nil
 }
 
+// stale reloads if needed, settles the profiles at indexes idx in out, and
+// returns the indexes of those that need a refresh. Profiles that do not (valid, or
+// failing for a reason no refresh can fix) are reported at once. locked
+// says the caller holds the file lock, so refusals are final.
+func (v *Vault) stale(names []string, idx []int, o FreshOptions, out []Fresh, locked bool, report func(int)) ([]int, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := v.sync(); err != nil {
+		return nil, err
+	}
+	var todo []int
+	err := v.view(func(tx *Tx) error {
+		for _, i := range idx {
+			name := names[i]
+			out[i] = v.settle(tx, name)
+			switch {
+			case out[i].Err != nil:
+			case !o.Force && out[i].Profile.Token.ValidFor(tx.now, o.Margin):
+			case !locked:
+				todo = append(todo, i)
+				continue
+			case out[i].Profile.Token.RefreshToken == "":
+				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; get a new grant (g in the dashboard)", ErrNoToken, name)
+			case out[i].Budget.Left == 0 && !o.OverBudget:
+				out[i].Err = fmt.Errorf("%w: %s was refreshed %d times in the last 10 minutes, Zoho's limit; the next refresh is possible at %s",
+					ErrBudget, name, out[i].Budget.Used, out[i].Budget.NextFree.Format("15:04:05"))
+			default:
+				todo = append(todo, i)
+				continue
+			}
+			report(i)
+		}
+		return nil
+	})
+	return todo, err
+}
+
 // settle reads a profile and its budget.
-func (v *Vault) settle(tx *Tx, name string, o FreshOptions) Fresh {
+func (v *Vault) settle(tx *Tx, name string) Fresh {
 	p, err := tx.Profile(name)
 	if err != nil {
 		return Fresh{Err: err}
@@ -164,7 +180,7 @@ func (v *Vault) settle(tx *Tx, name string, o FreshOptions) Fresh {
 }
 
 // refreshAll calls refresh for out[i], i in todo, up to n at a time.
-func (v *Vault) refreshAll(ctx context.Context, out []Fresh, todo []int, n int, refresh RefreshFunc, progress func(Fresh)) {
+func (v *Vault) refreshAll(ctx context.Context, out []Fresh, todo []int, n int, refresh RefreshFunc) {
 	if n <= 0 {
 		n = 4
 	}
@@ -188,11 +204,6 @@ func (v *Vault) refreshAll(ctx context.Context, out []Fresh, todo []int, n int, 
 		}(&out[i])
 	}
 	wg.Wait()
-	if progress != nil {
-		for _, i := range todo {
-			progress(out[i])
-		}
-	}
 }
 
 // recordRefresh stores a refresh's outcome: the new token and a refresh

@@ -212,3 +212,52 @@ func TestFreshTokensBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestReadsDuringARefresh: while a refresh waits on Zoho, the same process
+// can read the vault (the dashboard keeps drawing), and a change waits for
+// the refresh to finish instead of deadlocking.
+func TestReadsDuringARefresh(t *testing.T) {
+	v, now := clockVault(t, 2)
+	*now = now.Add(2 * time.Hour)
+	inZoho, release := make(chan struct{}), make(chan struct{})
+	slow := func(ctx context.Context, p model.Profile) (model.Token, error) {
+		close(inZoho)
+		<-release
+		return model.Token{AccessToken: "1000.slow", ExpiresAt: now.Add(time.Hour)}, nil
+	}
+	done := make(chan error)
+	go func() {
+		_, err := v.FreshToken(context.Background(), "crm-0000", FreshOptions{}, slow)
+		done <- err
+	}()
+	<-inZoho
+	read := make(chan error)
+	go func() { _, err := v.Profiles(); read <- err }()
+	select {
+	case err := <-read:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("reading the vault blocked behind a refresh's network call")
+	}
+	changed := make(chan error)
+	go func() {
+		changed <- v.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("k", "v") })
+	}()
+	close(release)
+	for _, ch := range []chan error{done, changed} {
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("deadlock between a refresh and a change")
+		}
+	}
+	p, _ := v.Profile("crm-0000")
+	if p.Token.AccessToken != "1000.slow" {
+		t.Errorf("the refresh was lost: %q", p.Token.AccessToken)
+	}
+}

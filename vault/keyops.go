@@ -67,8 +67,6 @@ func (v *Vault) ChangePassphrase(ctx context.Context, passphrase string, workFac
 	if err != nil {
 		return err
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
 	if err != nil {
 		return err

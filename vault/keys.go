@@ -51,6 +51,10 @@ type Keyring struct {
 // [ParseRecipient] reads.
 func (k *Keyring) Recipients() []string { return append([]string(nil), k.recipients...) }
 
+// Identities are the unlocked keys, for decrypting other age files
+// encrypted to this vault's key (an export bundle, say).
+func (k *Keyring) Identities() []age.Identity { return append([]age.Identity(nil), k.identities...) }
+
 // PassphraseFunc supplies a passphrase when one is needed. It is called at
 // most once per [LoadKey]; returning an error wrapping [ErrNoPassphrase]
 // says none can be had (no terminal, say).

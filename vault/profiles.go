@@ -147,8 +147,10 @@ func (t *Tx) RenameProfile(oldName, newName string) error {
 	if _, err := t.exec(`UPDATE profiles SET name = ?, updated_at = ? WHERE id = ?`, newName, millis(t.now), p.ID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE events SET profile = ? WHERE profile = ?`, newName, p.Name); err != nil {
-		return err
+	for _, table := range []string{"events", "grants"} {
+		if _, err := t.exec(`UPDATE `+table+` SET profile = ? WHERE profile = ?`, newName, p.Name); err != nil {
+			return err
+		}
 	}
 	return t.AddEvent(model.Event{Profile: newName, Kind: model.EventEdit, Detail: "renamed from " + p.Name})
 }

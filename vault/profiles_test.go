@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"ztm/model"
 )
@@ -108,5 +109,36 @@ func TestSettings(t *testing.T) {
 	reopen(t, p, "").View(func(tx *Tx) error { got, _, _ = tx.Setting("clipboard_clear"); return nil })
 	if got != "30s" {
 		t.Errorf("setting read back as %q", got)
+	}
+}
+
+// TestGrantCounting tracks the refresh tokens per client so the UI can warn
+// before Zoho's 21st deletes the oldest.
+func TestGrantCounting(t *testing.T) {
+	v, now := clockVault(t, 2)
+	ctx := context.Background()
+	const client = "1000.SHAREDCLIENT0000000000"
+	for i, name := range []string{"crm-0000", "crm-0001", "crm-0000"} {
+		*now = now.Add(time.Minute)
+		err := v.Update(ctx, func(tx *Tx) error {
+			if err := tx.RecordGrant(name, client); err != nil {
+				return err
+			}
+			if i == 2 { // a re-consent replaced, and revoked, the old token
+				return tx.RevokeGrants(name, true)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := v.Update(ctx, func(tx *Tx) error { return tx.RenameProfile("crm-0001", "books") }); err != nil {
+		t.Fatal(err)
+	}
+	var g GrantCount
+	v.View(func(tx *Tx) error { var err error; g, err = tx.LiveGrants(client); return err })
+	if g.Live != 2 || g.OldestProfile != "books" {
+		t.Errorf("got %+v; want 2 live, the oldest held by books (renamed from crm-0001)", g)
 	}
 }

@@ -56,6 +56,17 @@ var migrations = []string{
 	ALTER TABLE profiles ADD COLUMN keep_alive INTEGER NOT NULL DEFAULT 0;
 	CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 	CREATE INDEX events_by_profile ON events(profile, at);`,
+
+	// 3: the refresh tokens ztm has obtained per client, so that it can warn
+	// before a consent makes Zoho delete the oldest (20 per user per client).
+	`CREATE TABLE grants (
+		id INTEGER PRIMARY KEY,
+		client_id TEXT NOT NULL,
+		profile TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		revoked_at INTEGER NOT NULL DEFAULT 0
+	) STRICT;
+	CREATE INDEX grants_by_client ON grants(client_id, revoked_at);`,
 }
 
 // SchemaVersion is the schema this ztm writes.

@@ -209,29 +209,38 @@ func (v *Vault) view(fn func(tx *Tx) error) error {
 // If fn returns an error, nothing changes. If the save fails, the file on
 // disk is unchanged, the vault is reloaded from it, and the error wraps
 // [ErrSave] and says which step failed.
+//
+// Locks are always taken in the same order, the file lock before the
+// in-memory mutex, so a refresh that holds the file lock during a network
+// call never deadlocks with a change waiting for it.
 func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	lock, err := v.lock(ctx)
 	if err != nil {
 		return err
 	}
 	defer lock.release()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := v.sync(); err != nil {
+		return err
+	}
 	return v.updateLocked(ctx, fn)
 }
 
-// lock takes the file lock, reloads if needed, and sweeps dead temp files.
+// lock takes the file lock and sweeps the temp files of dead saves.
 func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
 	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
 	if err != nil {
 		return nil, err
 	}
 	sweepTemps(v.paths.Dir)
-	if _, err := v.reloadIfChanged(); err != nil {
-		lock.release()
-		return nil, err
-	}
 	return lock, nil
+}
+
+// sync reloads if another process saved; callers hold the file lock and mu.
+func (v *Vault) sync() error {
+	_, err := v.reloadIfChanged()
+	return err
 }
 
 func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error) error {
