@@ -1,0 +1,47 @@
+# ztm: the two commands a newcomer needs are `make run` and `make test`.
+GO ?= go
+BIN := bin/ztm
+
+.PHONY: run test demo build bench fuzz lint clean
+
+## run: start ztm (the dashboard, with its guided set-up on first run) on the default vault
+run:
+	$(GO) run .
+
+## test: every test, with the race detector (the tmux end-to-end tests skip without tmux, unless ZTM_REQUIRE_TMUX=1)
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## demo: the dashboard against the built-in fake Zoho, with sample profiles
+demo:
+	$(GO) run . demo
+
+## build: the binary in bin/
+build:
+	$(GO) build -o $(BIN) .
+
+## bench: the headline figures (vault, OAuth, dashboard, whole-process ztm token)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./vault/ | tee bench-vault.txt
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./oauth/ | tee bench-oauth.txt
+	$(GO) test -run '^$$' -bench . -count 5 ./ui/ | tee bench-ui.txt
+	$(GO) test -run '^$$' -bench . -benchtime 50x -count 5 ./ui/cli/ | tee bench-cli.txt
+	@echo; echo "Medians (ns/op, and the custom metrics) over the runs above:"
+	@cat bench-*.txt | awk '/^Benchmark/ { n=$$1; for (i=3; i<NF; i+=2) { k=n" "$$(i+1); v[k]=v[k]" "$$i } } \
+		END { for (k in v) { c=split(substr(v[k],2), a, " "); asort(a); m=(c%2)?a[(c+1)/2]:(a[c/2]+a[c/2+1])/2; printf "%-70s %14.6g\n", k, m } }' | sort
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime 30s -fuzzminimizetime 20x ./vault/
+	$(GO) test -run '^$$' -fuzz '^FuzzOpenImage$$' -fuzztime 30s -fuzzminimizetime 20x ./vault/
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePasted$$' -fuzztime 30s ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTokenResponse$$' -fuzztime 30s ./oauth/
+
+## lint: formatting and vet
+lint:
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin bench-*.txt

@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"ztm/model"
+	"ztm/vault"
+)
+
+var listCmd = &command{
+	name:    "list",
+	summary: "list the profiles, with expiry and refresh-token health",
+	usage: `ztm list [--json] [--names]
+
+No secrets are printed, in either form.
+
+Examples:
+  ztm list
+  ztm list --json | jq -r '.[] | select(.health != "ok") | .name'`,
+	run: runList,
+}
+
+var showCmd = &command{
+	name:    "show",
+	summary: "show one profile in full (secrets masked unless --reveal)",
+	usage: `ztm show NAME [--reveal] [--json]
+
+Examples:
+  ztm show crm-eu
+  ztm show crm-eu --reveal     # prints the client secret and tokens`,
+	run: runShow,
+}
+
+// profileJSON is what --json prints of a profile: never a secret.
+type profileJSON struct {
+	Name           string    `json:"name"`
+	DC             string    `json:"dc"`
+	AccountsServer string    `json:"accounts_server"`
+	APIDomain      string    `json:"api_domain"`
+	Account        string    `json:"account"`
+	ClientType     string    `json:"client_type"`
+	ClientID       string    `json:"client_id"`
+	Consent        string    `json:"consent"`
+	Scopes         []string  `json:"scopes"`
+	Tags           []string  `json:"tags"`
+	ExpiresAt      *string   `json:"expires_at"`
+	ExpiresIn      *int      `json:"expires_in"`
+	Health         string    `json:"health"`
+	LastRefreshAt  *string   `json:"last_refresh_at"`
+	KeepAlive      bool      `json:"keep_alive"`
+	Secrets        *secretJS `json:"secrets,omitempty"`
+}
+
+type secretJS struct {
+	ClientSecret string `json:"client_secret"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+func toJSON(p model.Profile, now time.Time) profileJSON {
+	j := profileJSON{
+		Name: p.Name, DC: dcLabel(p), AccountsServer: p.AccountsServer, APIDomain: p.APIDomain,
+		Account: p.Account, ClientType: string(p.ClientType), ClientID: p.ClientID,
+		Consent: string(p.Consent), Scopes: nonNil(p.Scopes), Tags: nonNil(p.Tags),
+		Health: string(p.Token.RefreshHealth()), KeepAlive: p.KeepAlive,
+	}
+	if p.Token != nil && p.Token.AccessToken != "" {
+		exp := p.Token.ExpiresAt.UTC().Format(time.RFC3339)
+		in := int(p.Token.Remaining(now).Seconds())
+		j.ExpiresAt, j.ExpiresIn = &exp, &in
+	}
+	if p.Token != nil && !p.Token.LastRefreshAt.IsZero() {
+		last := p.Token.LastRefreshAt.UTC().Format(time.RFC3339)
+		j.LastRefreshAt = &last
+	}
+	return j
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func dcLabel(p model.Profile) string {
+	if p.DC != "" {
+		return p.DC
+	}
+	return "custom"
+}
+
+func runList(ctx context.Context, e Env, g *globals, c *command, args []string) error {
+	fs := newFlags(e, c, g)
+	asJSON := fs.Bool("json", false, "print JSON for programs")
+	names := fs.Bool("names", false, "print only the names, one a line")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	s, err := openSession(e, g)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	profiles, err := s.v.Profiles()
+	if err != nil {
+		return err
+	}
+	now := e.Now()
+	switch {
+	case *names:
+		for _, p := range profiles {
+			fmt.Fprintln(e.Stdout, p.Name)
+		}
+		return nil
+	case *asJSON:
+		out := make([]profileJSON, len(profiles))
+		for i, p := range profiles {
+			out[i] = toJSON(p, now)
+		}
+		return writeJSON(e, out)
+	}
+	if len(profiles) == 0 {
+		fmt.Fprintln(e.Stderr, "no profiles yet: run ztm to add one with the guided set-up, or ztm add --help")
+		return nil
+	}
+	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tDC\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH")
+	for _, p := range profiles {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, dcLabel(p), orDash(p.Account),
+			p.ClientType.Label(), expiryText(p.Token, now), p.Token.RefreshHealth(), lastRefresh(p.Token, now))
+	}
+	return w.Flush()
+}
+
+func expiryText(t *model.Token, now time.Time) string {
+	if t == nil || t.AccessToken == "" {
+		return "no token"
+	}
+	rem := t.Remaining(now)
+	if rem <= 0 {
+		return model.FormatRemaining(rem)
+	}
+	return "in " + model.FormatRemaining(rem)
+}
+
+func lastRefresh(t *model.Token, now time.Time) string {
+	if t == nil || t.LastRefreshAt.IsZero() {
+		return "-"
+	}
+	return model.FormatAgo(now.Sub(t.LastRefreshAt))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runShow(ctx context.Context, e Env, g *globals, c *command, args []string) error {
+	fs := newFlags(e, c, g)
+	reveal := fs.Bool("reveal", false, "print the client secret and tokens in clear")
+	asJSON := fs.Bool("json", false, "print JSON (secrets only with --reveal)")
+	args, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneName(args, "show")
+	if err != nil {
+		return err
+	}
+	s, err := openSession(e, g)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p, err := s.v.Profile(name)
+	if err != nil {
+		return err
+	}
+	var events []model.Event
+	s.v.View(func(tx *vault.Tx) error {
+		events, err = tx.Events(p.Name, 10)
+		return err
+	})
+	now := e.Now()
+	if *asJSON {
+		j := toJSON(p, now)
+		if *reveal {
+			j.Secrets = &secretJS{ClientSecret: p.ClientSecret}
+			if p.Token != nil {
+				j.Secrets.AccessToken, j.Secrets.RefreshToken = p.Token.AccessToken, p.Token.RefreshToken
+			}
+		}
+		return writeJSON(e, j)
+	}
+	secret := func(s string) string {
+		if *reveal || s == "" {
+			return orDash(s)
+		}
+		return model.Redact(s) + "  (--reveal shows it)"
+	}
+	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(w, "%s\t%s\n", k, v) }
+	row("Name", p.Name)
+	row("Data center", dcLabel(p))
+	row("Accounts server", p.AccountsServer)
+	row("API domain", orDash(p.APIDomain))
+	row("Account", orDash(p.Account))
+	row("Client type", p.ClientType.Label()+", "+string(p.Consent)+" consent")
+	row("Client id", p.ClientID)
+	row("Client secret", secret(p.ClientSecret))
+	if p.RedirectURI != "" {
+		row("Redirect URI", p.RedirectURI)
+	}
+	row("Scopes", strings.Join(p.Scopes, ","))
+	row("Tags", orDash(strings.Join(p.Tags, ", ")))
+	row("Keep alive", map[bool]string{true: "yes", false: "no"}[p.KeepAlive])
+	if p.Notes != "" {
+		row("Notes", p.Notes)
+	}
+	if t := p.Token; t != nil {
+		row("Access token", secret(t.AccessToken))
+		row("Expires", expiryText(t, now)+" ("+t.ExpiresAt.Local().Format("2006-01-02 15:04:05")+")")
+		row("Refresh token", secret(t.RefreshToken))
+		row("Health", string(t.RefreshHealth()))
+		row("Last refresh", lastRefresh(t, now))
+		if t.LastError != "" {
+			row("Last error", t.LastError)
+		}
+	} else {
+		row("Tokens", "none yet: finish the set-up in the dashboard (ztm)")
+	}
+	w.Flush()
+	if len(events) > 0 {
+		fmt.Fprintln(e.Stdout, "\nRecent events:")
+		for _, ev := range events {
+			fmt.Fprintf(e.Stdout, "  %s  %-8s %s\n", ev.At.Local().Format("2006-01-02 15:04:05"), ev.Kind, ev.Detail)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// dialog is a box drawn over the screen: a yes/no question (with an
+// optional extra choice, such as "revoke at Zoho first"), or the help.
+type dialog struct {
+	id     string
+	title  string
+	body   string
+	yes    string
+	no     string
+	option string
+	// optionOn is the extra choice's state, toggled with space.
+	optionOn bool
+	// help dialogs close on any key and answer nothing; keys are laid out
+	// in as many columns as fit.
+	help bool
+	keys [][]key.Binding
+}
+
+// askMsg puts a dialog in front; the answer comes back as a confirmMsg
+// with the dialog's id, to the screen in front.
+type askMsg struct{ d *dialog }
+
+func ask(d *dialog) tea.Cmd { return func() tea.Msg { return askMsg{d} } }
+
+func (d *dialog) update(msg tea.KeyPressMsg) (*dialog, tea.Cmd) {
+	if d.help {
+		return nil, nil
+	}
+	answer := func(yes bool) tea.Cmd {
+		return func() tea.Msg { return confirmMsg{id: d.id, yes: yes, option: d.optionOn} }
+	}
+	switch msg.String() {
+	case "y", "Y", "enter":
+		return nil, answer(true)
+	case "n", "N", "esc", "q":
+		return nil, answer(false)
+	case "space", "tab":
+		if d.option != "" {
+			d.optionOn = !d.optionOn
+		}
+	}
+	return d, nil
+}
+
+func (d *dialog) view(c *Common) string {
+	s := c.Styles
+	width := min(max(c.Width-8, 20), 72)
+	var b strings.Builder
+	b.WriteString(s.DialogTitle.Render(d.title))
+	b.WriteString("\n\n")
+	if d.help {
+		b.WriteString(helpColumns(c, d.keys, c.Width-8, c.Height-8))
+	} else {
+		b.WriteString(lipgloss.Wrap(d.body, width, " "))
+	}
+	if d.option != "" {
+		box := "[ ]"
+		if d.optionOn {
+			box = "[x]"
+		}
+		b.WriteString("\n\n" + s.Accent.Render(box) + " " + d.option + s.Faint.Render("  (space)"))
+	}
+	if !d.help {
+		b.WriteString("\n\n" + s.Key.Render("y") + " " + s.KeyDesc.Render(d.yes) + "   " + s.Key.Render("n") + " " + s.KeyDesc.Render(d.no))
+	} else {
+		b.WriteString("\n\n" + s.Faint.Render("any key closes this help"))
+	}
+	return s.Dialog.Render(b.String())
+}
+
+// helpDialog lists every key of the screen in front.
+func helpDialog(c *Common, front screen) *dialog {
+	cols := [][]key.Binding{front.Help()}
+	if fh, ok := front.(interface{ FullHelp() [][]key.Binding }); ok {
+		cols = fh.FullHelp()
+	}
+	return &dialog{title: "Keys", help: true, keys: cols}
+}
+
+// helpColumns lays the key columns side by side when they fit in width,
+// else one after another, cut to height lines.
+func helpColumns(c *Common, cols [][]key.Binding, width, height int) string {
+	var rendered []string
+	var all []string
+	for _, col := range cols {
+		var lines []string
+		for _, k := range col {
+			h := k.Help()
+			lines = append(lines, c.Styles.Key.Render(padRight(h.Key, 8))+" "+c.Styles.KeyDesc.Render(h.Desc))
+		}
+		rendered = append(rendered, strings.Join(lines, "\n"))
+		all = append(all, lines...)
+	}
+	side := lipgloss.JoinHorizontal(lipgloss.Top, interleave(rendered, "    ")...)
+	if lipgloss.Width(side) <= width {
+		return side
+	}
+	if len(all) > height {
+		all = append(all[:max(height-1, 1)], c.Styles.Faint.Render("… (a taller window shows every key)"))
+	}
+	return strings.Join(all, "\n")
+}
+
+// overlay draws top centred over base, both w×h cells.
+func overlay(base, top string, w, h int) string {
+	tw, th := lipgloss.Size(top)
+	return lipgloss.NewCompositor(
+		lipgloss.NewLayer(base),
+		lipgloss.NewLayer(top).X(max((w-tw)/2, 0)).Y(max((h-th)/2, 0)).Z(1),
+	).Render()
+}
+
+// truncate cuts s (which may hold ANSI styles) to width cells.
+func truncate(s string, width int) string {
+	return ansi.Truncate(s, width, "…")
+}
+
+// padRight pads plain text to width cells.
+func padRight(s string, width int) string {
+	if w := ansi.StringWidth(s); w < width {
+		return s + strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+func interleave(items []string, sep string) []string {
+	var out []string
+	for i, it := range items {
+		if i > 0 {
+			out = append(out, sep)
+		}
+		out = append(out, it)
+	}
+	return out
+}
