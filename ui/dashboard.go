@@ -101,7 +101,7 @@ func (d *dashboard) current() *model.Profile {
 func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
-		d.now = time.Time(msg)
+		d.now = d.c.Cfg.Now() // the injected clock, not the timer's, so tests control time
 		return d, tea.Batch(tick(d.now), checkChanged(d.c.Vault), d.keepAliveDue())
 	case profilesMsg:
 		return d, d.loadedProfiles(msg)

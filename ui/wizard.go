@@ -190,7 +190,7 @@ func (w *wizard) Capturing() bool {
 func (w *wizard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case wizTickMsg:
-		w.now = time.Time(msg)
+		w.now = w.c.Cfg.Now()
 		return w, w.tick()
 	case spinner.TickMsg:
 		if w.step != wsExchange && !(w.step == wsGrant && (w.listener != nil || w.device != nil)) {

@@ -76,3 +76,28 @@ func (t *Tx) RefreshBudget(profile string) (model.RefreshBudget, error) {
 	}
 	return model.BudgetAt(times, t.now), rows.Err()
 }
+
+// RefreshBudgets is [Tx.RefreshBudget] for every profile at once, in one
+// query, for the dashboard.
+func (t *Tx) RefreshBudgets() (map[string]model.RefreshBudget, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT profile, at FROM events WHERE kind = ? AND at > ?`,
+		string(model.EventRefresh), millis(t.now.Add(-model.RefreshWindow)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	times := map[string][]time.Time{}
+	for rows.Next() {
+		var name string
+		var at int64
+		if err := rows.Scan(&name, &at); err != nil {
+			return nil, err
+		}
+		times[name] = append(times[name], fromMillis(at))
+	}
+	out := make(map[string]model.RefreshBudget, len(times))
+	for name, ts := range times {
+		out[name] = model.BudgetAt(ts, t.now)
+	}
+	return out, rows.Err()
+}
