@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 )
 
 // App is the root model. It owns the shared Common, routes messages to the
@@ -175,10 +174,7 @@ func (a *App) View() tea.View {
 	if a.c.Width == 0 {
 		return v
 	}
-	body := a.front().View()
-	content := lipgloss.JoinVertical(lipgloss.Left,
-		lipgloss.NewStyle().Width(a.c.Width).Height(a.c.Height-footerHeight).MaxHeight(a.c.Height-footerHeight).Render(body),
-		a.footer())
+	content := fitLines(a.front().View(), a.c.Width, a.c.Height-footerHeight) + "\n" + a.footer()
 	if a.dialog != nil {
 		content = overlay(content, a.dialog.view(a.c), a.c.Width, a.c.Height)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ztm/model"
@@ -140,7 +139,7 @@ func (d *dashboard) View() string {
 	list := d.list()
 	if d.sideBySide() {
 		pane := d.detailView(detailSideWidth, d.height-1)
-		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(d.listWidth()).Render(list), pane))
+		b.WriteString(besides(list, d.listWidth(), pane))
 		return b.String()
 	}
 	b.WriteString(list)
@@ -257,23 +256,25 @@ func (d *dashboard) renderRow(p *model.Profile, cols []column, selected bool, wi
 	var b strings.Builder
 	b.WriteString(gutter)
 	for _, c := range cols {
-		text, style := d.cell(p, c.title, c.width)
-		cell := padRight(ansi.Truncate(text, c.width, "…"), c.width)
-		if style != nil && !selected {
-			cell = style.Render(cell)
+		text, paint := d.cell(p, c.title, c.width)
+		cell := padRight(truncate(text, c.width), c.width)
+		if paint != nil && !selected {
+			cell = paint.Render(cell)
 		}
-		b.WriteString(cell + " ")
+		b.WriteString(cell)
+		b.WriteByte(' ')
 	}
 	line := b.String()
 	if selected {
-		return s.Selected.Render(padRight(ansi.Truncate(line, width, ""), width))
+		return s.SelectedPaint.Render(padRight(truncate(line, width), width))
 	}
 	return line
 }
 
-// cell is the text of one column for p, and its style (nil: plain).
-func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *lipgloss.Style) {
-	s := d.c.Styles
+// cell is the text of one column for p, and its paint (nil: plain).
+func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *Paint) {
+	s := &d.c.Styles
+	pick := func(p Paint) *Paint { return &p }
 	switch title {
 	case "NAME":
 		if p.KeepAlive {
@@ -281,27 +282,24 @@ func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *li
 		}
 		return p.Name, nil
 	case "DC":
-		st := s.Badge
-		return dcOrCustom(p)[:min(len(dcOrCustom(p)), 4)], &st
+		dc := dcOrCustom(p)
+		return dc[:min(len(dc), 4)], &s.BadgePaint
 	case "EXPIRES":
 		u := p.Token.Urgency(d.now)
-		st := s.Urgency[u]
+		paint := pick(s.UrgencyPaint[u])
 		switch u {
 		case model.UrgencyNone:
-			return "no token", &st
-		case model.UrgencyExpired:
-			return model.FormatRemaining(p.Token.Remaining(d.now)), &st
+			return "no token", paint
 		case model.UrgencyCritical:
-			return model.FormatRemaining(p.Token.Remaining(d.now)) + " !", &st
+			return model.FormatRemaining(p.Token.Remaining(d.now)) + " !", paint
 		}
-		return model.FormatRemaining(p.Token.Remaining(d.now)), &st
+		return model.FormatRemaining(p.Token.Remaining(d.now)), paint
 	case "REFRESH":
 		h := p.Token.RefreshHealth()
 		if b := d.budgets[p.Name]; h == model.HealthOK && b.Left == 0 && b.Used > 0 {
 			h = model.HealthThrottled
 		}
-		st := s.Health[h]
-		return string(h), &st
+		return string(h), pick(s.HealthPaint[h])
 	case "ACCOUNT":
 		return orDash(p.Account), nil
 	case "TYPE":
@@ -312,8 +310,7 @@ func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *li
 		}
 		return model.FormatAgo(d.now.Sub(p.Token.LastRefreshAt)), nil
 	case "SCOPES":
-		st := s.Subtle
-		return model.ShortScopes(p.Scopes, width), &st
+		return model.ShortScopes(p.Scopes, width), &s.SubtlePaint
 	}
 	return "", nil
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 
@@ -25,7 +26,31 @@ type Styles struct {
 	Dialog, DialogTitle, Key, KeyDesc, Input, BigCode        lipgloss.Style
 
 	BarFull, BarEmpty color.Color
+
+	// Paints of the styles a table cell uses: the same escape codes as
+	// Render, computed once, since every tick redraws every visible cell.
+	UrgencyPaint  map[model.Urgency]Paint
+	HealthPaint   map[model.Health]Paint
+	BadgePaint    Paint
+	SubtlePaint   Paint
+	SelectedPaint Paint
 }
+
+// Paint is a style reduced to the escape codes around its text, for
+// single-line text without padding, borders or width.
+type Paint struct{ pre, post string }
+
+func newPaint(st lipgloss.Style) Paint {
+	r := st.Render("\x00")
+	i := strings.IndexByte(r, 0)
+	if i < 0 {
+		return Paint{}
+	}
+	return Paint{r[:i], r[i+1:]}
+}
+
+// Render wraps s in the style's escape codes.
+func (p Paint) Render(s string) string { return p.pre + s + p.post }
 
 // NewStyles builds the styles for a dark or light background.
 func NewStyles(isDark bool) Styles {
@@ -91,5 +116,14 @@ func NewStyles(isDark bool) Styles {
 	s.Input = lipgloss.NewStyle().Border(lipgloss.NormalBorder(), false, false, true, false).BorderForeground(border)
 	s.BigCode = lipgloss.NewStyle().Bold(true).Foreground(accent).Padding(0, 2).Border(lipgloss.DoubleBorder()).BorderForeground(dialogB)
 	s.BarFull, s.BarEmpty = green, barBg
+	s.UrgencyPaint = map[model.Urgency]Paint{}
+	for u, st := range s.Urgency {
+		s.UrgencyPaint[u] = newPaint(st)
+	}
+	s.HealthPaint = map[model.Health]Paint{}
+	for h, st := range s.Health {
+		s.HealthPaint[h] = newPaint(st)
+	}
+	s.BadgePaint, s.SubtlePaint, s.SelectedPaint = newPaint(s.Badge), newPaint(s.Subtle), newPaint(s.Selected)
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,6 +79,16 @@ func runRole(role string) error {
 				return err
 			}
 		}
+	case "memory":
+		// One change saved on an open vault; prints the peak resident
+		// memory of this process, in KiB.
+		err := v.Update(ctx, func(tx *Tx) error { return tx.SetSetting("touched", time.Now().String()) })
+		if err != nil {
+			return err
+		}
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		fmt.Fprintln(out, ru.Maxrss)
 	case "fresh":
 		// Asks for a fresh token; the refresh goes to the test's server.
 		f, err := v.FreshToken(ctx, "crm-0000", FreshOptions{Margin: 5 * time.Minute}, httpRefresh(os.Getenv("ZTM_TEST_URL")))
