@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -168,8 +167,6 @@ func (p Profile) Validate() error {
 	return nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
-
 // ValidateName enforces profile names that are safe to type in a shell:
 // 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or
 // digit.
@@ -177,17 +174,15 @@ func ValidateName(name string) error {
 	if name == "" {
 		return fmt.Errorf("the profile needs a name, such as crm-eu or books-prod")
 	}
-	if !nameRE.MatchString(name) {
+	if !shaped(name, 1, 64, isAlnum, func(c byte) bool { return isAlnum(c) || strings.IndexByte("._@-", c) >= 0 }) {
 		return fmt.Errorf("profile name %q: use 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", name)
 	}
 	return nil
 }
 
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
-
 // ValidateTag enforces short tags without spaces or commas.
 func ValidateTag(tag string) error {
-	if !tagRE.MatchString(tag) {
+	if !shaped(tag, 1, 32, isAlnum, func(c byte) bool { return isAlnum(c) || strings.IndexByte("._-", c) >= 0 }) {
 		return fmt.Errorf("tag %q: use up to 32 letters, digits, '.', '_' or '-'", tag)
 	}
 	return nil
@@ -211,18 +206,23 @@ func ParseTags(s string) ([]string, error) {
 	return tags, nil
 }
 
-var clientIDRE = regexp.MustCompile(`^[0-9]{4}\.[A-Za-z0-9]{10,64}$`)
-
 // ValidateClientID checks the shape of a console client id: four digits, a
 // dot and an upper-case alphanumeric string (1000.XXXXXXXX...).
 func ValidateClientID(id string) error {
 	if id == "" {
 		return fmt.Errorf("the client id is empty: copy it from the API Console (it looks like 1000.XXXXXXXX)")
 	}
-	if !clientIDRE.MatchString(id) {
+	if !LooksLikeClientID(id) {
 		return fmt.Errorf("%q does not look like a Zoho client id, which looks like 1000.XXXXXXXX: copy it again from the API Console", Redact(id))
 	}
 	return nil
+}
+
+// LooksLikeClientID reports whether id has the shape of a console client
+// id: four digits, a dot, 10 to 64 letters and digits.
+func LooksLikeClientID(id string) bool {
+	return len(id) > 5 && id[4] == '.' && shaped(id[:4], 4, 4, isDigit, isDigit) &&
+		shaped(id[5:], 10, 64, isAlnum, isAlnum)
 }
 
 // ValidateClientSecret rejects an empty secret or one with inner spaces.

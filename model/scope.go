@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -10,8 +9,6 @@ import (
 // case but accepts lower case (ZohoBooks.fullaccess.all), so matching
 // ignores case.
 var Operations = []string{"ALL", "READ", "CREATE", "UPDATE", "DELETE"}
-
-var scopePartRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // ValidateScope checks the syntax Service.scope.OPERATION: at least three
 // dot-separated parts of letters, digits and '_', the last an operation.
@@ -22,7 +19,7 @@ func ValidateScope(s string) error {
 		return fmt.Errorf("scope %q: use Service.scope.OPERATION, such as ZohoCRM.modules.ALL", s)
 	}
 	for _, p := range parts {
-		if !scopePartRE.MatchString(p) {
+		if !shaped(p, 1, 200, isWord, isWord) {
 			return fmt.Errorf("scope %q: parts may hold only letters, digits and '_', separated by single dots", s)
 		}
 	}

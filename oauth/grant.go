@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"ztm/model"
@@ -51,14 +50,23 @@ func sameServer(a, b string) bool {
 	return errA == nil && errB == nil && strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
 }
 
-// codeRE is what a grant code may hold. Zoho's look like 1000.<hex>.<hex>;
-// any URL-safe token is accepted so a change of format does not lock users
-// out, while a sentence or a half-copied URL is refused.
-var codeRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,1000}$`)
-
-// clientIDRE is a client id, a common wrong paste: 1000.XXXX without a
-// second dot.
-var clientIDRE = regexp.MustCompile(`^[0-9]{4}\.[A-Z0-9]{10,64}$`)
+// looksLikeCode reports whether s can be a grant code. Zoho's look like
+// 1000.<hex>.<hex>; any URL-safe token of 8 to 1000 characters is accepted
+// so a change of format does not lock users out, while a sentence or a
+// half-copied URL is refused. (Written out, not as a regexp: {8,1000}
+// would compile to thousands of states at every start.)
+func looksLikeCode(s string) bool {
+	if len(s) < 8 || len(s) > 1000 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // ParsePasted reads what a user pasted: a bare grant code (a Self Client
 // code, or one copied out of a URL), or the whole URL the browser landed on
@@ -104,7 +112,7 @@ func ParsePasted(input string, wantState string, dcs model.DataCenters) (Grant, 
 		g.Code = ""
 		return g, &Error{Op: "consent", Code: scrub(g.Error, nil), Description: scrub(g.ErrorDescription, nil)}
 	}
-	if !codeRE.MatchString(g.Code) {
+	if !looksLikeCode(g.Code) {
 		return Grant{}, errors.New("the code in the pasted URL is damaged: copy the whole address again")
 	}
 	if as := q.Get("accounts-server"); as != "" {
@@ -137,9 +145,9 @@ func looksLikeURL(s string) bool {
 
 func parseBareCode(s string) (Grant, error) {
 	switch {
-	case clientIDRE.MatchString(s):
+	case model.LooksLikeClientID(s) && strings.ToUpper(s) == s:
 		return Grant{}, errors.New("this looks like a client id, not a grant code: generate a code in the API Console and paste that")
-	case !codeRE.MatchString(s):
+	case !looksLikeCode(s):
 		return Grant{}, errors.New("this does not look like a grant code (1000.xxxx.xxxx) or a redirect URL: copy it again")
 	}
 	return Grant{Code: s}, nil

@@ -171,7 +171,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	case !stateOK:
 		r.render(w, http.StatusBadRequest, false, "This is not the sign-in ztm started",
 			"The answer carries a different state than ztm sent, so it was ignored. If you started a new sign-in, use the newest consent tab.")
-	case !codeRE.MatchString(g.Code):
+	case !looksLikeCode(g.Code):
 		r.render(w, http.StatusBadRequest, false, "No grant code",
 			"This address was opened without a usable grant code, so it was ignored.")
 	default:
