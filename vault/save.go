@@ -13,6 +13,9 @@ import (
 // old vault is untouched; if the directory sync fails, the old file is put
 // back. Callers hold the lock.
 func (v *Vault) save() error {
+	if err := v.mem.check(); err != nil {
+		return saveErr("check", err)
+	}
 	image, err := v.mem.serialize()
 	if err != nil {
 		return saveErr("serialize", err)

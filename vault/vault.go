@@ -201,7 +201,7 @@ func (v *Vault) view(fn func(tx *Tx) error) error {
 		return err
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock(), readOnly: true})
+	return v.damaged(fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock(), readOnly: true}))
 }
 
 // Update makes a change that other processes will see: it takes the lock,
@@ -273,7 +273,7 @@ func (v *Vault) apply(ctx context.Context, fn func(tx *Tx) error) (bool, error) 
 	}
 	defer sqlTx.Rollback()
 	if err := fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock()}); err != nil {
-		return false, err
+		return false, v.damaged(err)
 	}
 	after, err := totalChanges(ctx, conn)
 	if err != nil || after == before {
@@ -290,6 +290,24 @@ func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
 	var n int64
 	err := conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&n)
 	return n, err
+}
+
+// damaged turns SQLite's report of a malformed database, which only a
+// damaged or crafted file can cause (see memDB.load), into ErrCorrupt with
+// the way back.
+func (v *Vault) damaged(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "malformed") {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %v; %s", ErrCorrupt, v.paths.Vault, err, restoreHint(v.paths.Vault))
+}
+
+// Check runs SQLite's full integrity check on the vault as loaded, for
+// `ztm vault info` (saves run it too).
+func (v *Vault) Check() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.mem.check()
 }
 
 // clock reads the vault's clock at the precision the vault stores times.
