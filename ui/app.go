@@ -69,6 +69,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.dialog != nil {
 			return a, nil
 		}
+		// A paste is typing: it goes where the keys go (the wizard's
+		// fields), not to the dashboard behind it.
+		return a, a.forward(a.front(), msg)
 	case statusMsg:
 		return a, a.status.set(msg.text, msg.err)
 	case statusExpireMsg:
@@ -81,7 +84,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case unlockedMsg:
 		return a, a.unlocked(msg)
 	case openWizardMsg:
-		a.wiz = newWizard(a.c, msg.profile, msg.consentOnly)
+		a.wiz = newWizard(a.c, msg.profile, msg.consentOnly, a.dash.names())
 		a.resize()
 		return a, a.wiz.Init()
 	case wizardDoneMsg:

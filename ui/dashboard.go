@@ -518,6 +518,15 @@ func (d *dashboard) answered(msg confirmMsg) tea.Cmd {
 	return nil
 }
 
+// names lists the profiles' names, for the wizard's duplicate check.
+func (d *dashboard) names() []string {
+	out := make([]string, len(d.profiles))
+	for i, p := range d.profiles {
+		out[i] = p.Name
+	}
+	return out
+}
+
 func (d *dashboard) find(name string) *model.Profile {
 	for i := range d.profiles {
 		if d.profiles[i].Name == name {

@@ -67,7 +67,10 @@ type wizard struct {
 	c           *Common
 	orig        *model.Profile // the profile being edited; nil when adding
 	consentOnly bool
-	step        wizStep
+	// taken holds the names in use (lower case), known when the wizard
+	// opened; the vault refuses a duplicate anyway.
+	taken map[string]bool
+	step  wizStep
 	focus       int
 
 	name, server, port, redirect, clientID, secret, scopes, paste textinput.Model
@@ -96,7 +99,7 @@ type wizard struct {
 	width, height int
 }
 
-func newWizard(c *Common, p *model.Profile, consentOnly bool) *wizard {
+func newWizard(c *Common, p *model.Profile, consentOnly bool, names []string) *wizard {
 	in := func(placeholder string, limit int) textinput.Model {
 		t := textinput.New()
 		t.Placeholder = placeholder
@@ -110,6 +113,10 @@ func newWizard(c *Common, p *model.Profile, consentOnly bool) *wizard {
 		secret: in("from the Client Secret tab", 200), scopes: in("ZohoCRM.modules.ALL,AaaServer.profile.READ", 2000),
 		paste: in("paste here", 4000), items: pickItems(catalogue()), now: c.Cfg.Now(),
 		spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	w.taken = map[string]bool{}
+	for _, n := range names {
+		w.taken[strings.ToLower(n)] = true
+	}
 	w.secret.EchoMode = textinput.EchoPassword
 	w.secret.EchoCharacter = '•'
 	w.port.SetValue("8765")

@@ -69,6 +69,11 @@ func (w *wizard) formKey(msg tea.KeyPressMsg) tea.Cmd {
 			return openURLCmd(w.c.Cfg.OpenURL, console)
 		}
 	case "ctrl+y":
+		if w.step == wsRegister {
+			_, console := w.consoleFor()
+			return copyTextCmd(w.c.Cfg.Clipboard, console, "console URL")
+		}
+	case "ctrl+r":
 		if w.step == wsRegister && w.kind == kindLoopback {
 			return copyTextCmd(w.c.Cfg.Clipboard, "http://localhost:"+strings.TrimSpace(w.port.Value())+"/callback", "redirect URI")
 		}
@@ -132,10 +137,9 @@ func (w *wizard) checkStep() string {
 		if err := model.ValidateName(strings.TrimSpace(w.name.Value())); err != nil {
 			return err.Error()
 		}
-		if w.c.Vault != nil && (w.orig == nil || !strings.EqualFold(w.orig.Name, w.name.Value())) {
-			if _, err := w.c.Vault.Profile(strings.TrimSpace(w.name.Value())); err == nil {
-				return fmt.Sprintf("a profile named %s exists: pick another name", w.name.Value())
-			}
+		if name := strings.TrimSpace(w.name.Value()); w.taken[strings.ToLower(name)] &&
+			(w.orig == nil || !strings.EqualFold(w.orig.Name, name)) {
+			return fmt.Sprintf("a profile named %s exists: pick another name", name)
 		}
 		if w.customDC() {
 			if err := model.ValidateServerURL(w.server.Value()); err != nil {

@@ -266,11 +266,18 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 			w.note = "opened in your browser"
 		}
 	case wizCopiedMsg:
-		w.note = "copied the " + msg.what
+		text := "copied the " + msg.what
+		var cmd tea.Cmd
 		if msg.osc != "" {
-			w.note += " (through the terminal)"
-			return tea.SetClipboard(msg.osc)
+			text += " (through the terminal)"
+			cmd = tea.SetClipboard(msg.osc)
 		}
+		if w.step != wsGrant {
+			// On a form step the note line is for what is wrong.
+			return tea.Batch(cmd, statusCmd(text, false))
+		}
+		w.note = text
+		return cmd
 	case deviceCodeMsg:
 		if msg.err != nil {
 			return w.fail(msg.err)

@@ -78,7 +78,7 @@ func (w *wizard) viewRegister() string {
 	var b strings.Builder
 	dc, console := w.consoleFor()
 	b.WriteString("  Register the client in Zoho's API Console for " + s.Bold.Render(dc) + ":\n")
-	b.WriteString("    " + s.Accent.Render(console) + s.Faint.Render("   ctrl+o opens it") + "\n\n")
+	b.WriteString("    " + s.Accent.Render(console) + s.Faint.Render("   ctrl+o opens it, ctrl+y copies it") + "\n\n")
 	for _, line := range w.guide() {
 		b.WriteString(wrapIndent(line, w.width, "    ") + "\n")
 	}
@@ -87,7 +87,7 @@ func (w *wizard) viewRegister() string {
 	switch w.kind {
 	case kindLoopback:
 		b.WriteString(w.field("Redirect port", i, w.port.View()))
-		b.WriteString("    " + s.Faint.Render("register exactly: ") + s.Accent.Render("http://localhost:"+strings.TrimSpace(w.port.Value())+"/callback") + s.Faint.Render("   ctrl+y copies it") + "\n")
+		b.WriteString("    " + s.Faint.Render("register exactly: ") + s.Accent.Render("http://localhost:"+strings.TrimSpace(w.port.Value())+"/callback") + s.Faint.Render("   ctrl+r copies it") + "\n")
 		i++
 	case kindPasteURL:
 		b.WriteString(w.field("Redirect URI", i, w.redirect.View()))
