@@ -255,6 +255,7 @@ func (c *Cluster) mux(dc string) http.Handler {
 	m.HandleFunc("/oauth/v3/device/code", c.handleDeviceCode(dc))
 	m.HandleFunc("/oauth/v3/device/token", c.handleDeviceToken(dc))
 	m.HandleFunc("/oauth/v3/device", c.handleDevicePage(dc))
+	c.console(m, dc)
 	c.fakeAPI(m, dc)
 	return m
 }
