@@ -179,6 +179,8 @@ func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 		return statusCmd("could not read the vault: "+msg.err.Error(), true)
 	}
 	d.profiles, d.budgets, d.loaded, d.loadErr = msg.profiles, msg.budgets, true, nil
+	// A token just issued must not show more than its life until the next tick.
+	d.now = d.c.Cfg.Now()
 	d.rearrange()
 	return loadEventsFor(d)
 }

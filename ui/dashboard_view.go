@@ -59,7 +59,7 @@ func (d *dashboard) detailHeight() int {
 	if !d.detail || d.sideBySide() {
 		return 0
 	}
-	return min(max(d.height/2, 8), 14)
+	return min(max(d.height/2, 10), 22)
 }
 
 func (d *dashboard) listHeight() int {
@@ -162,7 +162,7 @@ func (d *dashboard) header() string {
 			soon++
 		}
 	}
-	parts := []string{s.Title.Render("ztm"), fmt.Sprintf("%d profiles", len(d.profiles))}
+	parts := []string{s.Title.Render("ztm"), plural(len(d.profiles), "profile")}
 	if expired > 0 {
 		parts = append(parts, s.Urgency[model.UrgencyExpired].Render(fmt.Sprintf("%d expired", expired)))
 	}
@@ -320,4 +320,12 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// plural writes "1 profile", "12 profiles".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

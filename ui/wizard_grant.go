@@ -314,7 +314,7 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 		if msg.err != nil {
 			return w.fail(msg.err)
 		}
-		w.saved, w.step = msg.p, wsDone
+		w.saved, w.step, w.now = msg.p, wsDone, w.c.Cfg.Now()
 	}
 	return nil
 }
@@ -322,6 +322,7 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 // exchange trades a grant for tokens, after saying if it came from
 // another data center than the one chosen.
 func (w *wizard) exchange(g oauth.Grant) tea.Cmd {
+	w.note = "" // an earlier paste's complaint no longer applies
 	if dc, ok := g.OtherDC(w.profile, w.c.Cfg.DCs); ok {
 		w.note = fmt.Sprintf("the code came from %s, not %s: ztm exchanges it there and keeps the profile in %s", dc.ID, dcOrCustom(&w.profile), dc.ID)
 	}
