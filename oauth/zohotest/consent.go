@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"ztm/model"
 )
@@ -146,7 +147,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// pageTmpl is parsed on first use, not at init: the fake is linked into
+// the ztm binary (for the demo), whose start-up must stay fast.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Fake Zoho Accounts</title>
 <style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
 button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}code{font-size:.9rem}</style></head>
@@ -162,6 +166,7 @@ button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}code{font-size:.9
 <form method="post"><input type="hidden" name="consent_id" value="{{.ID}}">
 <button name="decision" value="accept">Accept</button><button name="decision" value="deny">Deny</button></form>
 {{end}}</body></html>`))
+})
 
 type pageData struct {
 	Error, Message, Email, ClientID, ID string
@@ -182,5 +187,5 @@ func errorPage(w http.ResponseWriter, msg string) {
 func renderPage(w http.ResponseWriter, status int, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = pageTmpl.Execute(w, d)
+	_ = pageTmpl().Execute(w, d)
 }

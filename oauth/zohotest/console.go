@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"ztm/model"
@@ -149,10 +150,13 @@ func renderConsole(w http.ResponseWriter, status int, d consoleData) {
 	h.Set("Cache-Control", "no-store") // a code is shown once
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
 	w.WriteHeader(status)
-	_ = consoleTmpl.Execute(w, d)
+	_ = consoleTmpl().Execute(w, d)
 }
 
-var consoleTmpl = template.Must(template.New("console").Parse(`<!DOCTYPE html>
+// consoleTmpl is parsed on first use, not at init: the fake is linked into
+// the ztm binary (for the demo), whose start-up must stay fast.
+var consoleTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("console").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fake Zoho API Console ({{.DC}})</title>
@@ -216,3 +220,4 @@ Signed in as <b>{{.Email}}</b>.</p>
 {{end}}
 </body></html>
 `))
+})
