@@ -140,7 +140,9 @@ func runAdd(ctx context.Context, e Env, g *globals, c *command, args []string) e
 	if err != nil {
 		return err
 	}
-	if dc, ok := grant.OtherDC(p, s.dcs); ok {
+	// Announce the move only to a data center ztm knows: SaveGrant refuses
+	// to send the secret anywhere else.
+	if dc, ok := grant.OtherDC(p, s.dcs); ok && knownServer(s.dcs, dc.AccountsServer) {
 		fmt.Fprintf(e.Stderr, "ztm: the code came from %s, not %s: exchanging it at %s\n", dc.ID, dcLabel(p), dc.AccountsServer)
 	}
 	saved, err := ui.SaveGrant(ctx, s.zoho, s.v, p, grant, "")
@@ -153,6 +155,11 @@ func runAdd(ctx context.Context, e Env, g *globals, c *command, args []string) e
 	}
 	fmt.Fprintln(e.Stdout)
 	return nil
+}
+
+func knownServer(dcs model.DataCenters, server string) bool {
+	_, ok := dcs.ByAccountsServer(server)
+	return ok
 }
 
 // secretReader returns a function that reads the next secret: a line of

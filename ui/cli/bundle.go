@@ -163,12 +163,30 @@ func runExport(ctx context.Context, e Env, g *globals, c *command, args []string
 	if *out == "" {
 		_, err = e.Stdout.Write(data)
 	} else {
-		err = os.WriteFile(*out, data, 0o600)
+		err = writePrivate(*out, data)
 	}
 	if err == nil {
 		fmt.Fprintf(e.Stderr, "exported %d profile(s)\n", len(b.Profiles))
 	}
 	return err
+}
+
+// writePrivate writes a bundle readable by its owner only, also when the
+// file existed with a wider mode (os.WriteFile keeps that one).
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func seal(plain []byte, recipients []age.Recipient, arm bool) ([]byte, error) {

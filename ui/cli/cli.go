@@ -57,9 +57,12 @@ type globals struct {
 	all []*command
 }
 
+// add registers the global flags on fs. Their defaults are the values
+// already parsed, since registering a flag resets its variable: `ztm --vault
+// X token NAME` must not lose X when token parses its own flags.
 func (g *globals) add(fs *flag.FlagSet) {
-	fs.StringVar(&g.vault, "vault", "", "the vault file (default: $ZTM_VAULT, else the user config dir)")
-	fs.StringVar(&g.identity, "identity", "", "the key: identity.age, an age identity file or an SSH key (default: $ZTM_IDENTITY)")
+	fs.StringVar(&g.vault, "vault", g.vault, "the vault file (default: $ZTM_VAULT, else the user config dir)")
+	fs.StringVar(&g.identity, "identity", g.identity, "the key: identity.age, an age identity file or an SSH key (default: $ZTM_IDENTITY)")
 }
 
 // Main runs ztm with args (without the program name) and returns the exit
@@ -75,8 +78,8 @@ func Main(args []string, e Env) int {
 	fs.BoolVar(help, "h", false, "")
 	version := fs.Bool("version", false, "")
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(e.Stderr, "ztm: %v\n", err)
-		printUsage(e.Stderr)
+		// One line, like every error: the usage would bury it.
+		fmt.Fprintf(e.Stderr, "ztm: %v: ztm --help lists the commands and options\n", err)
 		return ExitUsage
 	}
 	switch {
@@ -91,11 +94,10 @@ func Main(args []string, e Env) int {
 	if len(args) == 0 {
 		return report(e, "", runDashboard(ctx, e, &g))
 	}
-	if args[0] == "help" {
-		if len(args) > 1 && lookup(args[1]) != nil {
-			printCommandUsage(e.Stdout, lookup(args[1]), nil)
-			return ExitOK
-		}
+	if args[0] == "help" && len(args) > 1 {
+		// `ztm help token` is `ztm token --help`.
+		args = []string{args[1], "--help"}
+	} else if args[0] == "help" {
 		printUsage(e.Stdout)
 		return ExitOK
 	}
@@ -111,8 +113,9 @@ func Main(args []string, e Env) int {
 	return report(e, c.name, err)
 }
 
-// newFlags makes a command's flag set with the global flags and a -h that
-// prints the command's usage to stdout.
+// newFlags makes a command's flag set with the global flags. -h and --help
+// print the command's usage to stdout (once, from parse); a flag error
+// prints nothing there, so $(ztm token NAME --typo) never captures help text.
 func newFlags(e Env, c *command, g *globals) *flag.FlagSet {
 	fs := flag.NewFlagSet("ztm "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -123,22 +126,33 @@ func newFlags(e Env, c *command, g *globals) *flag.FlagSet {
 
 // parse parses flags, accepting them after positional arguments too
 // (`ztm token crm-eu --json`), and turns flag errors into usage errors.
+// Everything after the first "--" is positional, verbatim: `ztm exec NAME
+// -- sh -c ...` must not read -c as a flag of ztm's.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	// The flag package calls Usage on every error, and before returning
+	// ErrHelp: silence it, and print the help once, here.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, flag.ErrHelp
 			}
 			return nil, usageErr{err.Error() + ": " + fs.Name() + " --help shows the options"}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
+			return append(pos, rest...), nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]

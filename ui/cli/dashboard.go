@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"ztm/oauth"
@@ -43,7 +42,10 @@ var demoCmd = &command{
 Starts a fake Zoho accounts service on loopback ports and a throwaway vault
 with a dozen sample profiles in every data center (some expired, some about
 to expire). Refresh, copy, delete and the guided set-up all work; the vault
-is deleted on exit. The demo clients' secret is ` + zohotest.DemoSecret + `.`,
+is deleted on exit. The demo clients' secret is ` + zohotest.DemoSecret + `.
+
+Example:
+  ztm demo`,
 	run: func(ctx context.Context, e Env, g *globals, c *command, args []string) error {
 		fs := newFlags(e, c, g)
 		if _, err := parse(fs, args); err != nil {
@@ -56,7 +58,7 @@ is deleted on exit. The demo clients' secret is ` + zohotest.DemoSecret + `.`,
 		defer d.Close()
 		// The guided set-up's Self Client path needs a code from the fake
 		// console: tell the user where to get one.
-		fmt.Fprintf(os.Stderr, "ztm demo: fake Zoho at %s (and one port per data center)\n", d.Cluster.URL("US"))
+		fmt.Fprintf(e.Stderr, "ztm demo: fake Zoho at %s (and one port per data center)\n", d.Cluster.URL("US"))
 		return e.runTUI(ctx, ui.Config{
 			Paths: d.Paths, DCs: d.DCs, OAuth: ui.NewOAuthClient(d.DCs, e.HTTP, e.Now),
 			Now: e.Now, Getenv: e.Getenv, Demo: "DEMO · fake Zoho", ClipboardClear: 45 * time.Second,

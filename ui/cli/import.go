@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"filippo.io/age"
@@ -110,6 +111,14 @@ func openBundle(e Env, data []byte, own *vault.Keyring, keyFile string) ([]byte,
 	}
 	ids := own.Identities()
 	if keyFile != "" {
+		// vault's own message would speak of the vault's identity.
+		if _, err := os.Stat(keyFile); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, bundleErr{fmt.Sprintf("cannot read the key --key %s: %v", keyFile, err), vault.ErrNoIdentity}
+		}
 		k, err := vault.LoadKey(keyFile, passphraseSource(e, vault.Paths{Identity: keyFile}))
 		if err != nil {
 			return nil, err
@@ -139,7 +148,7 @@ func openBundle(e Env, data []byte, own *vault.Keyring, keyFile string) ([]byte,
 	case errors.As(err, &noMatch) && isScrypt(data, trimmed):
 		return nil, fmt.Errorf("%w for the bundle: nothing was imported", vault.ErrWrongPassphrase)
 	case errors.As(err, &noMatch):
-		return nil, fmt.Errorf("%w: the bundle is encrypted to other keys; give the one it was made for with --key", vault.ErrWrongIdentity)
+		return nil, bundleErr{"the bundle is encrypted to other keys than this vault's: give the one it was made for with --key; nothing was imported", vault.ErrWrongIdentity}
 	case err != nil:
 		return nil, fmt.Errorf("%w: the bundle is damaged (%v)", errNotBundle, err)
 	}
@@ -149,6 +158,16 @@ func openBundle(e Env, data []byte, own *vault.Keyring, keyFile string) ([]byte,
 	}
 	return plain, nil
 }
+
+// bundleErr is an error about the bundle's key that exits like the vault's
+// (code 3) without speaking of the vault.
+type bundleErr struct {
+	msg  string
+	kind error
+}
+
+func (e bundleErr) Error() string { return e.msg }
+func (e bundleErr) Unwrap() error { return e.kind }
 
 // isScrypt reports whether an age file is encrypted to a passphrase.
 func isScrypt(data, trimmed []byte) bool {

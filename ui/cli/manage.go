@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"ztm/model"
@@ -63,10 +64,16 @@ func runRm(ctx context.Context, e Env, g *globals, c *command, args []string) er
 		}
 	}
 	if *revoke && p.Token != nil && p.Token.RefreshToken != "" {
-		if err := s.zoho.Revoke(ctx, p, p.Token.RefreshToken); err != nil {
+		err := s.zoho.Revoke(ctx, p, p.Token.RefreshToken)
+		switch {
+		case errors.Is(err, model.ErrRefreshRevoked):
+			// Zoho no longer knows it: what --revoke wanted is done.
+			fmt.Fprintf(e.Stdout, "the refresh token of %s was already revoked at Zoho\n", p.Name)
+		case err != nil:
 			return fmt.Errorf("%w; %s was kept (run again without --revoke to delete it anyway)", err, p.Name)
+		default:
+			fmt.Fprintf(e.Stdout, "revoked the refresh token of %s at Zoho\n", p.Name)
 		}
-		fmt.Fprintf(e.Stdout, "revoked the refresh token of %s at Zoho\n", p.Name)
 	}
 	err = s.v.Update(ctx, func(tx *vault.Tx) error {
 		if *revoke {

@@ -13,8 +13,21 @@ import (
 var versionCmd = &command{
 	name:    "version",
 	summary: "print ztm's version",
-	usage:   `ztm version`,
+	usage: `ztm version
+
+Prints the version, the Go release, the platform and the vault schema this
+ztm writes; include it in bug reports.
+
+Example:
+  ztm version`,
 	run: func(ctx context.Context, e Env, g *globals, c *command, args []string) error {
+		args, err := parse(newFlags(e, c, g), args)
+		if err != nil {
+			return err
+		}
+		if len(args) > 0 {
+			return usagef("version takes no arguments")
+		}
 		version := "(devel)"
 		if bi, ok := debug.ReadBuildInfo(); ok {
 			if bi.Main.Version != "" {
@@ -26,7 +39,7 @@ var versionCmd = &command{
 				}
 			}
 		}
-		_, err := fmt.Fprintf(e.Stdout, "ztm %s (%s, %s/%s, vault schema %d)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, vault.SchemaVersion)
+		_, err = fmt.Fprintf(e.Stdout, "ztm %s (%s, %s/%s, vault schema %d)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, vault.SchemaVersion)
 		return err
 	},
 }

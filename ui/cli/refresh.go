@@ -54,16 +54,24 @@ func runRefresh(ctx context.Context, e Env, g *globals, c *command, args []strin
 			}
 		}
 	}
+	if len(names) == 0 {
+		fmt.Fprintln(e.Stderr, "no profile has a refresh token yet: nothing to refresh")
+		return nil
+	}
 	out, err := s.v.FreshTokens(ctx, names, o, s.refresh(), nil)
 	if err != nil {
 		return err
 	}
+	// One profile named: its error is the one line report prints.
+	if len(out) == 1 && !*all && out[0].Err != nil {
+		return out[0].Err
+	}
 	var failed []error
 	now := e.Now()
-	for _, f := range out {
+	for i, f := range out {
 		switch {
 		case f.Err != nil:
-			fmt.Fprintf(e.Stderr, "%s: %v\n", nameOf(f), f.Err)
+			fmt.Fprintf(e.Stderr, "%s: %v\n", names[i], f.Err)
 			failed = append(failed, f.Err)
 		case f.Refreshed:
 			fmt.Fprintf(e.Stdout, "%s: refreshed, valid until %s (%s); %d of Zoho's 10 refreshes used in the last 10 minutes\n",
@@ -73,19 +81,9 @@ func runRefresh(ctx context.Context, e Env, g *globals, c *command, args []strin
 			fmt.Fprintf(e.Stdout, "%s: still valid for %s, not refreshed\n", f.Profile.Name, model.FormatRemaining(f.Profile.Token.Remaining(now)))
 		}
 	}
-	switch len(failed) {
-	case 0:
+	if len(failed) == 0 {
 		return nil
-	case 1:
-		return failed[0]
 	}
-	// Several failures: exit with the code of the first, one summary line.
+	// The lines above name each failure; exit with the code of the first.
 	return fmt.Errorf("%d of %d refreshes failed; the first: %w", len(failed), len(out), failed[0])
-}
-
-func nameOf(f vault.Fresh) string {
-	if f.Profile.Name != "" {
-		return f.Profile.Name
-	}
-	return "ztm"
 }

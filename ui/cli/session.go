@@ -26,6 +26,20 @@ func resolve(e Env, g *globals) (vault.Paths, error) {
 // openSession unlocks the vault. A passphrase comes from ZTM_PASSPHRASE or
 // the terminal; identity files and SSH keys need none.
 func openSession(e Env, g *globals) (*session, error) {
+	s, err := openVault(e, g)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.loadOAuth(); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openVault is openSession without Zoho: for a caller that may not need
+// it (a valid token), the data-center table is loaded by loadOAuth later.
+func openVault(e Env, g *globals) (*session, error) {
 	p, err := resolve(e, g)
 	if err != nil {
 		return nil, err
@@ -44,12 +58,7 @@ func openSession(e Env, g *globals) (*session, error) {
 	for _, w := range v.Warnings() {
 		fmt.Fprintf(e.Stderr, "ztm: warning: %s\n", w)
 	}
-	s := &session{e: e, paths: p, v: v}
-	if err := s.loadOAuth(); err != nil {
-		v.Close()
-		return nil, err
-	}
-	return s, nil
+	return &session{e: e, paths: p, v: v}, nil
 }
 
 func (s *session) loadOAuth() error {

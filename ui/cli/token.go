@@ -68,11 +68,20 @@ func (t *tokenFlags) add(fs *flag.FlagSet, withJSON bool) {
 // freshToken unlocks the vault and returns name with a token valid for at
 // least minValid.
 func freshToken(ctx context.Context, e Env, g *globals, name string, minValid time.Duration) (model.Profile, error) {
-	s, err := openSession(e, g)
+	s, err := openVault(e, g)
 	if err != nil {
 		return model.Profile{}, err
 	}
 	defer s.close()
+	// The common case, a valid token, needs neither the lock nor Zoho's
+	// table of data centers: ztm token runs before every API call a script
+	// makes.
+	if p, err := s.v.Profile(name); err == nil && p.Token != nil && p.Token.ValidFor(e.Now(), minValid) {
+		return p, nil
+	}
+	if err := s.loadOAuth(); err != nil {
+		return model.Profile{}, err
+	}
 	f, err := s.v.FreshToken(ctx, name, vault.FreshOptions{Margin: minValid}, s.refresh())
 	return f.Profile, err
 }

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"ztm/ui"
+	"ztm/vault"
+)
+
+func visibleCommands() []string {
+	var names []string
+	for _, c := range commands() {
+		if !c.hidden {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	t.Parallel()
+	w := newBareWorld(t) // no vault: help needs none
+	for _, name := range visibleCommands() {
+		t.Run(name, func(t *testing.T) {
+			for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
+				r := w.run(args...).want(t, 0)
+				if r.stderr != "" {
+					t.Errorf("%v wrote on stderr: %q", args, r.stderr)
+				}
+				if n := strings.Count(r.stdout, "\nusage: ztm "+name); n != 1 {
+					t.Errorf("%v shows the usage line %d times:\n%s", args, n, r.stdout)
+				}
+				_, example, ok := strings.Cut(r.stdout, "\nExample")
+				if !ok || !strings.Contains(example, "ztm "+name) {
+					t.Errorf("%v shows no example:\n%s", args, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestTopLevelHelp(t *testing.T) {
+	t.Parallel()
+	w := newBareWorld(t)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		r := w.run(args...).want(t, 0)
+		for _, name := range visibleCommands() {
+			if !strings.Contains(r.stdout, "\n  "+name+" ") {
+				t.Errorf("%v does not list %s", args, name)
+			}
+		}
+		for _, s := range []string{"ZTM_PASSPHRASE", "ZTM_DATACENTERS", "Exit codes:", "3 vault locked", "5 Zoho unreachable"} {
+			if !strings.Contains(r.stdout, s) {
+				t.Errorf("%v does not mention %s", args, s)
+			}
+		}
+		if strings.Contains(r.stdout, "__complete") {
+			t.Errorf("%v lists the hidden command", args)
+		}
+	}
+}
+
+func TestUnknownCommandAndFlags(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.run("frob").wantErr(t, 1, `unknown command "frob": ztm --help lists the commands`)
+	w.run("help", "frob").wantErr(t, 1, `unknown command "frob": ztm --help lists the commands`)
+	w.run("--frob").wantErr(t, 1, "flag provided but not defined: -frob", "ztm --help")
+	w.run("--vault").wantErr(t, 1, "flag needs an argument: -vault")
+	w.run("list", "--frob").wantErr(t, 1, "flag provided but not defined: -frob", "ztm list --help")
+	w.run("version", "extra").wantErr(t, 1, "version takes no arguments")
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	w := newBareWorld(t)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := w.run(args...).want(t, 0)
+		if !strings.HasPrefix(r.stdout, "ztm ") || !strings.HasSuffix(r.stdout, ", vault schema "+strconv.Itoa(vault.SchemaVersion)+")\n") ||
+			strings.Count(r.stdout, "\n") != 1 || r.stderr != "" {
+			t.Errorf("%v printed\n%s", args, r)
+		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	w := newBareWorld(t)
+	shells := map[string]string{"bash": "complete -F _ztm ztm", "zsh": "#compdef ztm", "fish": "complete -c ztm"}
+	for shell, marker := range shells {
+		t.Run(shell, func(t *testing.T) {
+			r := w.run("completion", shell).want(t, 0)
+			// The hidden command is called, never offered.
+			if n := strings.Count(r.stdout, "__complete-profiles"); n != 1 {
+				t.Errorf("the %s script names __complete-profiles %d times, want once (the call)", shell, n)
+			}
+			if !strings.Contains(r.stdout, marker) || !strings.Contains(r.stdout, "ztm __complete-profiles") {
+				t.Errorf("no %q in the %s script:\n%s", marker, shell, r.stdout)
+			}
+			for _, name := range visibleCommands() {
+				if !strings.Contains(r.stdout, " "+name) {
+					t.Errorf("the %s script does not offer %s", shell, name)
+				}
+			}
+			// If the shell is installed, the script must at least parse.
+			if path, err := exec.LookPath(shell); err == nil {
+				script := filepath.Join(t.TempDir(), "ztm."+shell)
+				if err := os.WriteFile(script, []byte(r.stdout), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if out, err := exec.Command(path, "-n", script).CombinedOutput(); err != nil {
+					t.Errorf("%s -n rejects the script: %v\n%s", shell, err, out)
+				}
+			}
+		})
+	}
+	w.run("completion").wantErr(t, 1, "completion needs a shell: bash, zsh or fish")
+	w.run("completion", "tcsh").wantErr(t, 1, `unknown shell "tcsh"`)
+}
+
+func TestCompleteProfilesNeverPrompts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.add("crm-eu")
+	w.add("books")
+	if r := w.run("__complete-profiles").want(t, 0); r.stdout != "books\ncrm-eu\n" || r.stderr != "" {
+		t.Errorf("complete-profiles:\n%s", r)
+	}
+	// A passphrase vault without ZTM_PASSPHRASE: nothing, silently, and no
+	// question even on a terminal.
+	pw := newPassphraseWorld(t)
+	pw.add("crm-eu")
+	delete(pw.env, vault.EnvPassphrase)
+	p := &prompter{answers: []string{testPassword}}
+	pw.prompt = p
+	if r := pw.run("__complete-profiles").want(t, 0); r.stdout != "" || r.stderr != "" {
+		t.Errorf("complete-profiles on a locked vault:\n%s", r)
+	}
+	if len(p.asked) != 0 {
+		t.Errorf("completion asked %q", p.asked)
+	}
+}
+
+func TestNoCommandStartsTheDashboard(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var got ui.Config
+	var out strings.Builder
+	e := Env{
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.clock.Now,
+		RunTUI: func(_ context.Context, cfg ui.Config) error { got = cfg; return nil },
+	}
+	if code := Main(nil, e); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	if got.Paths != w.paths {
+		t.Errorf("the dashboard got paths %+v, want %+v", got.Paths, w.paths)
+	}
+	if dc, _ := got.DCs.ByID("EU"); dc.AccountsServer != w.zoho.URL("EU") {
+		t.Errorf("the dashboard's EU is %s, want the ZTM_DATACENTERS override", dc.AccountsServer)
+	}
+	// Its errors are reported like any other.
+	e.RunTUI = func(context.Context, ui.Config) error { return errors.New("boom") }
+	if code := Main(nil, e); code != 1 || !strings.Contains(out.String(), "ztm: boom\n") {
+		t.Errorf("exit %d, output %q", code, out.String())
+	}
+}
+
+func TestDemoUsesAFakeZohoAndAThrowawayVault(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var got ui.Config
+	var profiles int
+	var errb strings.Builder
+	e := Env{
+		Stdin: strings.NewReader(""), Stdout: &errb, Stderr: &errb, Getenv: w.getenv, Now: w.clock.Now,
+		RunTUI: func(_ context.Context, cfg ui.Config) error {
+			got = cfg
+			key, err := vault.LoadKey(cfg.Paths.Identity, nil)
+			if err != nil {
+				return err
+			}
+			v, err := vault.Open(cfg.Paths, key, vault.Options{Now: cfg.Now})
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			ps, err := v.Profiles()
+			profiles = len(ps)
+			return err
+		},
+	}
+	if code := Main([]string{"demo"}, e); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got.Demo == "" || profiles < 10 {
+		t.Errorf("demo config %q with %d profiles", got.Demo, profiles)
+	}
+	if dc, _ := got.DCs.ByID("EU"); !strings.HasPrefix(dc.AccountsServer, "http://127.0.0.1:") {
+		t.Errorf("the demo's EU is %s, want the loopback fake", dc.AccountsServer)
+	}
+	if !strings.HasPrefix(errb.String(), "ztm demo: fake Zoho at http://127.0.0.1:") {
+		t.Errorf("demo printed %q", errb.String())
+	}
+	if _, err := os.Stat(got.Paths.Vault); !os.IsNotExist(err) {
+		t.Errorf("the demo vault %s is still there after the demo (%v)", got.Paths.Vault, err)
+	}
+	if got.Paths.Vault == w.paths.Vault {
+		t.Error("the demo used the user's vault")
+	}
+}
