@@ -31,26 +31,35 @@ func benchVault(b *testing.B, n int) Paths {
 	return p
 }
 
-// BenchmarkOpen: unlock (key file) and load a vault, as `ztm token` does.
+// BenchmarkOpen: unlock (key file) and load a vault; lazy is how `ztm
+// token` opens it (decrypting only what it reads), full is how the
+// dashboard and every change do.
 func BenchmarkOpen(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
-			p := benchVault(b, n)
-			b.ResetTimer()
-			for b.Loop() {
-				key, err := LoadKey(p.Identity, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				v, err := Open(p, key, Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				v.Close()
-			}
-			reportSize(b, p)
-		})
+	for _, mode := range []string{"full", "lazy"} {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("%s/profiles=%d", mode, n), func(b *testing.B) { benchOpen(b, n, Options{Lazy: mode == "lazy"}) })
+		}
 	}
+}
+
+func benchOpen(b *testing.B, n int, o Options) {
+	p := benchVault(b, n)
+	b.ResetTimer()
+	for b.Loop() {
+		key, err := LoadKey(p.Identity, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := Open(p, key, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := v.Profile("crm-0001"); err != nil && n > 1 {
+			b.Fatal(err)
+		}
+		v.Close()
+	}
+	reportSize(b, p)
 }
 
 // BenchmarkSaveOneChange: change one token and save, with the lock, the

@@ -75,6 +75,10 @@ func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 	if v.mem, err = newMemDB(); err != nil {
 		return nil, err
 	}
+	if err := v.mem.setPragmas(); err != nil {
+		v.mem.close()
+		return nil, err
+	}
 	ctx := context.Background()
 	if err := migrate(ctx, v.mem.conn, SchemaVersion); err != nil {
 		v.mem.close()

@@ -32,6 +32,9 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 type memDB struct {
 	db   *sql.DB
 	conn *sql.Conn
+	// lazy is set for a read-only database read on demand from the file
+	// (lazy.go) rather than held in memory.
+	lazy *lazyFiles
 }
 
 func newMemDB() (*memDB, error) {
@@ -45,12 +48,15 @@ func newMemDB() (*memDB, error) {
 		db.Close()
 		return nil, err
 	}
-	m := &memDB{db: db, conn: conn}
-	if _, err := conn.ExecContext(context.Background(), pragmas); err != nil {
-		m.close()
-		return nil, err
-	}
-	return m, nil
+	return &memDB{db: db, conn: conn}, nil
+}
+
+// setPragmas applies the settings that keep plaintext off the disk; load
+// calls it after every deserialize, which resets some of them, and a new
+// vault calls it before its first table.
+func (m *memDB) setPragmas() error {
+	_, err := m.conn.ExecContext(context.Background(), pragmas)
+	return err
 }
 
 func (m *memDB) close() error {
@@ -60,6 +66,9 @@ func (m *memDB) close() error {
 	err := m.conn.Close()
 	if err2 := m.db.Close(); err == nil {
 		err = err2
+	}
+	if m.lazy != nil {
+		m.lazy.close()
 	}
 	return err
 }
@@ -127,7 +136,7 @@ func (m *memDB) load(image []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	if _, err := m.conn.ExecContext(context.Background(), pragmas); err != nil {
+	if err := m.setPragmas(); err != nil {
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return nil

@@ -29,7 +29,10 @@ func (s stamp) matches(fi os.FileInfo) bool {
 }
 
 // readVault reads and decrypts the vault file, returning the plaintext
-// image (which the caller clears) and the file's stamp.
+// image (which the caller clears) and the file's stamp. The ciphertext is
+// streamed through age into a buffer sized once from the file's size: no
+// copy of the ciphertext is held, and nothing grows by doubling (ztm token
+// pays for every byte touched here).
 func readVault(path string, ids []age.Identity) ([]byte, stamp, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -43,24 +46,27 @@ func readVault(path string, ids []age.Identity) ([]byte, stamp, error) {
 	if err != nil {
 		return nil, stamp{}, fmt.Errorf("cannot read the vault: %w", err)
 	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, stamp{}, fmt.Errorf("cannot read the vault: %w", err)
-	}
-	image, err := decryptImage(path, data, ids)
+	image, err := decryptImage(path, f, int(fi.Size()), ids)
 	return image, stamp{fi}, err
 }
 
-// decryptImage turns ciphertext into the database image, telling apart a
-// file that is not age, a wrong key, and a damaged file.
-func decryptImage(path string, data []byte, ids []age.Identity) ([]byte, error) {
-	if !bytes.HasPrefix(data, []byte("age-encryption.org/v1\n")) {
-		if len(data) == 0 || bytes.HasPrefix([]byte("age-encryption.org/v1\n"), data) {
+// ageMagic starts every binary age file.
+var ageMagic = []byte("age-encryption.org/v1\n")
+
+// decryptImage turns size bytes of ciphertext from src into the database
+// image, telling apart a file that is not age, a wrong key, and a damaged
+// file.
+func decryptImage(path string, src io.Reader, size int, ids []age.Identity) ([]byte, error) {
+	head := make([]byte, len(ageMagic))
+	n, err := io.ReadFull(src, head)
+	head = head[:n]
+	if err != nil || !bytes.Equal(head, ageMagic) {
+		if n == 0 || bytes.HasPrefix(ageMagic, head) {
 			return nil, fmt.Errorf("%w: %s is empty or cut short; %s", ErrCorrupt, path, restoreHint(path))
 		}
 		return nil, fmt.Errorf("%w: %s is not an age-encrypted file; check %s or --vault", ErrNotVault, path, EnvVault)
 	}
-	r, err := age.Decrypt(bytes.NewReader(data), ids...)
+	r, err := age.Decrypt(io.MultiReader(bytes.NewReader(head), src), ids...)
 	var noMatch *age.NoIdentityMatchError
 	switch {
 	case errors.As(err, &noMatch):
@@ -69,13 +75,22 @@ func decryptImage(path string, data []byte, ids []age.Identity) ([]byte, error) 
 	case err != nil:
 		return nil, fmt.Errorf("%w: %s has a damaged header (%v); %s", ErrCorrupt, path, err, restoreHint(path))
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(data))
-	if _, err := io.Copy(&buf, r); err != nil {
-		clear(buf.Bytes())
-		return nil, fmt.Errorf("%w: %s is truncated or was modified after it was written (%v); %s", ErrCorrupt, path, err, restoreHint(path))
+	// The plaintext is smaller than the file: one allocation, no growth.
+	image := make([]byte, 0, size)
+	for {
+		if len(image) == cap(image) {
+			image = append(image, 0)[:len(image)] // a plaintext larger than its file: grow once
+		}
+		n, err := r.Read(image[len(image):cap(image)])
+		image = image[:len(image)+n]
+		if err == io.EOF {
+			return image, nil
+		}
+		if err != nil {
+			clear(image)
+			return nil, fmt.Errorf("%w: %s is truncated or was modified after it was written (%v); %s", ErrCorrupt, path, err, restoreHint(path))
+		}
 	}
-	return buf.Bytes(), nil
 }
 
 // restoreHint tells how to get the previous version back, when there is one.

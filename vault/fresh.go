@@ -134,7 +134,9 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 func (v *Vault) stale(names []string, idx []int, o FreshOptions, out []Fresh, locked bool, report func(int)) ([]int, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if err := v.sync(); err != nil {
+	// Only reading: a lazily opened vault stays lazy. (The locked pass reads
+	// too; the change that follows it loads fully through sync.)
+	if _, err := v.reloadIfChanged(); err != nil {
 		return nil, err
 	}
 	var todo []int

@@ -23,12 +23,18 @@ func fuzzKey(t testing.TB) (*Keyring, []age.Recipient) {
 // openBytes writes data as the vault file and opens it, checking that a
 // failed open leaves no vault, writes nothing and creates no file.
 func openBytes(t *testing.T, key *Keyring, data []byte) {
+	for _, lazy := range []bool{false, true} {
+		openBytesAs(t, key, data, Options{Lazy: lazy})
+	}
+}
+
+func openBytesAs(t *testing.T, key *Keyring, data []byte, o Options) {
 	dir := t.TempDir()
 	p := Paths{Dir: dir, Vault: filepath.Join(dir, VaultFile), Identity: key.Path, Lock: filepath.Join(dir, VaultFile+".lock")}
 	if err := os.WriteFile(p.Vault, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	v, err := Open(p, key, Options{})
+	v, err := Open(p, key, o)
 	if err == nil {
 		// It loaded. Open does not run the full integrity check (age
 		// authenticates the file, and saves check what they write), so a
@@ -83,7 +89,8 @@ func FuzzOpenImage(f *testing.F) {
 }
 
 func decryptFixture(t testing.TB, key *Keyring) []byte {
-	image, err := decryptImage(v1Fixture, readFile(t, v1Fixture), key.identities)
+	data := readFile(t, v1Fixture)
+	image, err := decryptImage(v1Fixture, bytes.NewReader(data), len(data), key.identities)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,10 @@ type Options struct {
 	// LockTimeout bounds the wait for another process's change; default
 	// 60 s, longer than one refresh call to Zoho may take.
 	LockTimeout time.Duration
+	// Lazy opens the vault read-only and decrypts only the parts SQLite
+	// reads (lazy.go); the first change loads it fully. For short-lived
+	// readers such as ztm token.
+	Lazy bool
 }
 
 // Vault is an unlocked vault held in memory. It is safe for concurrent use.
@@ -30,6 +34,7 @@ type Vault struct {
 	key   *Keyring
 	now   func() time.Time
 	lockT time.Duration
+	lazy  bool // reads load lazily (Options.Lazy)
 
 	mu       sync.Mutex
 	mem      *memDB
@@ -52,7 +57,7 @@ func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
 }
 
 func newVault(p Paths, key *Keyring, o Options) *Vault {
-	v := &Vault{paths: p, key: key, now: o.Now, lockT: o.LockTimeout}
+	v := &Vault{paths: p, key: key, now: o.Now, lockT: o.LockTimeout, lazy: o.Lazy}
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -110,6 +115,36 @@ func (v *Vault) reloadIfChanged() (bool, error) {
 // it in only when all of that worked: a failed load leaves the vault as it
 // was.
 func (v *Vault) reload() error {
+	if v.lazy {
+		return v.reloadLazy()
+	}
+	return v.reloadFull()
+}
+
+// reloadLazy opens the file for reading on demand; a schema that needs a
+// migration cannot be migrated read-only, so it loads fully instead.
+func (v *Vault) reloadLazy() error {
+	mem, st, err := openLazy(v.paths.Vault, v.key.identities)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	ver, err := schemaVersion(ctx, mem.conn)
+	if err != nil || ver != SchemaVersion {
+		mem.close()
+		return v.reloadFull()
+	}
+	if err := checkSchema(ctx, mem.conn); err != nil {
+		mem.close()
+		return fmt.Errorf("%s: %w", v.paths.Vault, err)
+	}
+	v.mem.close()
+	v.mem, v.loaded = mem, st
+	return nil
+}
+
+// reloadFull decrypts the whole file into an in-memory database.
+func (v *Vault) reloadFull() error {
 	image, st, err := readVault(v.paths.Vault, v.key.identities)
 	if err != nil {
 		return err
@@ -126,7 +161,7 @@ func (v *Vault) reload() error {
 		}
 		return fmt.Errorf("%s: %w; %s", v.paths.Vault, err, restoreHint(v.paths.Vault))
 	}
-	if _, err := checkVault(mem); err != nil {
+	if err := checkVault(mem); err != nil {
 		mem.close()
 		return fmt.Errorf("%s: %w", v.paths.Vault, err)
 	}
@@ -135,25 +170,23 @@ func (v *Vault) reload() error {
 	return nil
 }
 
-// checkVault confirms a loaded database is a ztm vault, migrates it in
-// memory (it is written back with the next change) and returns the
-// recipients it is encrypted to.
-func checkVault(mem *memDB) ([]age.Recipient, error) {
+// checkVault confirms a loaded database is a ztm vault and migrates it in
+// memory (it is written back with the next change). The recipients are
+// parsed only by a save: post-quantum keys cost real work to parse, and
+// most opens (ztm token) never write.
+func checkVault(mem *memDB) error {
 	ctx := context.Background()
 	ver, err := schemaVersion(ctx, mem.conn)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	if ver == 0 {
-		return nil, fmt.Errorf("%w: the database inside has no ztm schema", ErrNotVault)
+		return fmt.Errorf("%w: the database inside has no ztm schema", ErrNotVault)
 	}
 	if err := migrate(ctx, mem.conn, SchemaVersion); err != nil {
-		return nil, err
+		return err
 	}
-	if err := checkSchema(ctx, mem.conn); err != nil {
-		return nil, err
-	}
-	return mem.recipients()
+	return checkSchema(ctx, mem.conn)
 }
 
 // recipients parses the public keys the vault is encrypted to.
@@ -237,8 +270,13 @@ func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
 	return lock, nil
 }
 
-// sync reloads if another process saved; callers hold the file lock and mu.
+// sync prepares a change: callers hold the file lock and mu. It reloads if
+// another process saved, and loads a lazily opened vault fully, since a
+// change needs a database it can write.
 func (v *Vault) sync() error {
+	if v.mem != nil && v.mem.lazy != nil {
+		return v.reloadFull()
+	}
 	_, err := v.reloadIfChanged()
 	return err
 }
@@ -296,7 +334,9 @@ func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
 // damaged or crafted file can cause (see memDB.load), into ErrCorrupt with
 // the way back.
 func (v *Vault) damaged(err error) error {
-	if err == nil || !strings.Contains(err.Error(), "malformed") {
+	// A lazily read vault reports a chunk that fails age's authentication
+	// as an I/O error.
+	if err == nil || !strings.Contains(err.Error(), "malformed") && !strings.Contains(err.Error(), "disk I/O error") {
 		return err
 	}
 	return fmt.Errorf("%w: %s: %v; %s", ErrCorrupt, v.paths.Vault, err, restoreHint(v.paths.Vault))

@@ -51,7 +51,9 @@ func openVault(e Env, g *globals) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := vault.Open(p, key, vault.Options{Now: e.Now})
+	// Lazy: most commands only read, and ztm token must start fast; a
+	// change loads the vault fully first.
+	v, err := vault.Open(p, key, vault.Options{Now: e.Now, Lazy: true})
 	if err != nil {
 		return nil, err
 	}
