@@ -110,7 +110,7 @@ func (e *Error) sentence() string {
 		case "device":
 			return "Zoho no longer knows this device code (invalid_code); start the sign-in again"
 		}
-		return "the grant code has expired or was already used (invalid_code); generate a new code and exchange it at once: a redirect code lives about 1-2 minutes, a Self Client code 3-10"
+		return "the grant code has expired or was already used (invalid_code); generate a new code and exchange it at once: a redirect code lives about 1-2 minutes, a Self Client code 3-10 minutes"
 	case "invalid_client":
 		if e.DC != "" && e.answeredBy != "" && !strings.EqualFold(e.DC, e.answeredBy) {
 			return fmt.Sprintf("the client id or secret is wrong, or the client is not enabled in %s (invalid_client): you chose %s but Zoho sent this grant to %s; enable Multi-DC for the client in the API Console, or choose %s", e.answeredBy, e.DC, e.answeredBy, e.answeredBy)

@@ -49,7 +49,7 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 		denied      bool
 	}{
 		{name: "expired code", op: "exchange", body: `{"error":"invalid_code"}`,
-			want: "code exchange: the grant code has expired or was already used (invalid_code); generate a new code and exchange it at once: a redirect code lives about 1-2 minutes, a Self Client code 3-10"},
+			want: "code exchange: the grant code has expired or was already used (invalid_code); generate a new code and exchange it at once: a redirect code lives about 1-2 minutes, a Self Client code 3-10 minutes"},
 		{name: "revoked refresh token", op: "refresh", body: `{"error":"invalid_code"}`, revoked: true,
 			want: "refresh: Zoho no longer accepts this refresh token (invalid_code): it was revoked, or deleted after 20 newer ones were made; consent again to get a new one"},
 		{name: "wrong client or DC", op: "refresh", body: `{"error":"invalid_client"}`,

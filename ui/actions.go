@@ -116,7 +116,7 @@ func copyCmd(c *Common, name, what string) tea.Cmd {
 				value = model.AuthorizationHeader(value)
 			}
 		}
-		m := copiedMsg{what: what, value: value, refreshed: refreshed, method: "system clipboard"}
+		m := copiedMsg{name: name, what: what, value: value, refreshed: refreshed, method: "system clipboard"}
 		if err := clip.Write(value); err != nil {
 			m.method = "OSC 52"
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -81,6 +82,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case confirmMsg:
 		return a, a.forward(a.front(), msg)
+	case spinner.TickMsg:
+		// The wizard and the dashboard behind it each have a spinner, and
+		// each ignores the other's ticks.
+		if a.wiz != nil && a.dash != nil {
+			return a, tea.Batch(a.forward(a.wiz, msg), a.forward(a.dash, msg))
+		}
 	case unlockedMsg:
 		return a, a.unlocked(msg)
 	case openWizardMsg:

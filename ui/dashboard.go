@@ -137,6 +137,9 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if msg.err != nil {
 			return d, statusCmd(msg.err.Error(), true)
 		}
+		if msg.name == d.selected {
+			d.selected = d.neighbour()
+		}
 		text := "deleted " + msg.name
 		switch {
 		case msg.already:
@@ -152,6 +155,13 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, tea.Batch(statusCmd(msg.what, false), loadProfiles(d.c.Vault, false))
 	case confirmMsg:
 		return d, d.answered(msg)
+	case tea.PasteMsg:
+		if d.filtering {
+			d.filter.SetValue(d.filter.Value() + strings.TrimSpace(msg.Content))
+			d.selected = ""
+			d.rearrange()
+		}
+		return d, nil
 	case tea.KeyPressMsg:
 		if d.filtering {
 			return d, d.filterKey(msg)
@@ -206,10 +216,19 @@ func (d *dashboard) rearrange() {
 		d.cursor = 0
 		d.skipHeader(1)
 	}
+	d.selectName()
+	d.scrollToCursor()
+}
+
+// selectName follows the cursor; secrets revealed for one profile are
+// masked again when the selection moves to another.
+func (d *dashboard) selectName() {
 	if p := d.current(); p != nil {
+		if p.Name != d.selected {
+			d.reveal = false
+		}
 		d.selected = p.Name
 	}
-	d.scrollToCursor()
 }
 
 // afterWizard returns from the wizard: reload, and select what it saved.
@@ -252,7 +271,7 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Sort):
 		d.sort = (d.sort + 1) % 3
 		d.rearrange()
-		return statusCmd("sorted "+d.sort.String(), false)
+		return statusCmd(map[sortMode]string{sortByName: "sorted by name", sortByExpiry: "sorted by expiry, soonest first", groupByDC: "grouped by data center"}[d.sort], false)
 	case key.Matches(msg, k.Details):
 		d.detail = !d.detail
 		d.reveal = false
@@ -378,7 +397,7 @@ func (d *dashboard) click(m tea.Mouse) tea.Cmd {
 		d.detail = !d.detail
 	}
 	d.cursor = i
-	d.selected = d.profiles[d.rows[i].p].Name
+	d.selectName()
 	return d.selectionChanged()
 }
 
@@ -393,7 +412,7 @@ func (d *dashboard) copied(msg copiedMsg) tea.Cmd {
 	if msg.err != nil {
 		return statusCmd("copy failed: "+msg.err.Error(), true)
 	}
-	text := fmt.Sprintf("copied the %s of %s to the %s", msg.what, d.selected, msg.method)
+	text := fmt.Sprintf("copied the %s of %s to the %s", msg.what, msg.name, msg.method)
 	if msg.refreshed {
 		text = "refreshed, then " + text
 	}
@@ -518,6 +537,19 @@ func (d *dashboard) answered(msg confirmMsg) tea.Cmd {
 		return refreshCmd(d.c, []string{name}, vault.FreshOptions{Force: true, OverBudget: true})
 	}
 	return nil
+}
+
+// neighbour names the profile after the selected one (or before it, at the
+// end), where the selection goes when the selected one is deleted.
+func (d *dashboard) neighbour() string {
+	for _, step := range []int{1, -1} {
+		for i := d.cursor + step; i >= 0 && i < len(d.rows); i += step {
+			if d.rows[i].p >= 0 {
+				return d.profiles[d.rows[i].p].Name
+			}
+		}
+	}
+	return ""
 }
 
 // names lists the profiles' names, for the wizard's duplicate check.

@@ -59,7 +59,10 @@ func (d *dashboard) detailHeight() int {
 	if !d.detail || d.sideBySide() {
 		return 0
 	}
-	return min(max(d.height/2, 10), 22)
+	// Half the screen, or whatever a short list leaves, keeping at least
+	// three rows of the list.
+	h := max(min(max(d.height/2, 10), 22), d.height-d.listTop()-len(d.rows))
+	return max(min(h, d.height-d.listTop()-3), 0)
 }
 
 func (d *dashboard) listHeight() int {

@@ -23,32 +23,34 @@ func (d *dashboard) detailView(width, height int) string {
 	add := func(label, value string) {
 		lines = append(lines, s.Label.Render(padRight(label, 13))+truncate(value, inner-13))
 	}
-	secret := func(v string) string {
-		if v == "" {
-			return s.Faint.Render("-")
+	// A secret is masked until v; revealed, it gets whole lines of its own,
+	// since a cut token is no use to anyone.
+	secret := func(label, v string) {
+		switch {
+		case v == "":
+			add(label, s.Faint.Render("-"))
+		case !d.reveal:
+			add(label, s.Secret.Render(model.Redact(v))+s.Faint.Render("  v reveals"))
+		default:
+			lines = append(lines, s.Label.Render(label))
+			for len(v) > inner {
+				lines = append(lines, v[:inner])
+				v = v[inner:]
+			}
+			lines = append(lines, v)
 		}
-		if d.reveal {
-			return v
-		}
-		return s.Secret.Render(model.Redact(v)) + s.Faint.Render("  v reveals")
 	}
 	lines = append(lines, s.PaneTitle.Render(truncate(p.Name, inner)))
-	add("Data center", dcOrCustom(p)+"  "+s.Faint.Render(p.AccountsServer))
-	add("API domain", orDash(p.APIDomain))
-	add("Account", orDash(p.Account))
-	add("Client", p.ClientType.Label()+", "+string(p.Consent)+" consent")
-	add("Client id", p.ClientID)
-	add("Secret", secret(p.ClientSecret))
-	if p.RedirectURI != "" {
-		add("Redirect", p.RedirectURI)
-	}
-	add("Scopes", strings.Join(p.Scopes, ","))
-	if len(p.Tags) > 0 {
-		add("Tags", strings.Join(p.Tags, ", "))
+	// What the user asked for comes first, so that a short pane shows it:
+	// the secrets after v, else the token's life.
+	if d.reveal {
+		if t := p.Token; t != nil {
+			secret("Access token", t.AccessToken)
+			secret("Refresh", t.RefreshToken)
+		}
+		secret("Secret", p.ClientSecret)
 	}
 	if t := p.Token; t != nil {
-		add("Access token", secret(t.AccessToken))
-		add("Refresh", secret(t.RefreshToken))
 		u := t.Urgency(d.now)
 		add("Expires", s.Urgency[u].Render(model.FormatRemaining(t.Remaining(d.now)))+"  "+s.Faint.Render(t.ExpiresAt.Local().Format("15:04:05")))
 		bar := progress.New(progress.WithColors(s.Urgency[u].GetForeground()), progress.WithoutPercentage(), progress.WithWidth(inner))
@@ -59,11 +61,30 @@ func (d *dashboard) detailView(width, height int) string {
 		if t.LastError != "" {
 			lines = append(lines, s.Error.Render(lipgloss.Wrap(t.LastError, inner, " ")))
 		}
+		if !d.reveal {
+			secret("Access token", t.AccessToken)
+			secret("Refresh", t.RefreshToken)
+		}
 	} else {
 		lines = append(lines, s.Warn.Render("no tokens yet: press n to get a grant"))
 	}
 	if p.KeepAlive {
 		lines = append(lines, s.Accent.Render("↻ kept alive while ztm runs"))
+	}
+	add("Data center", dcOrCustom(p)+"  "+s.Faint.Render(p.AccountsServer))
+	add("API domain", orDash(p.APIDomain))
+	add("Account", orDash(p.Account))
+	add("Client", p.ClientType.Label()+", "+string(p.Consent)+" consent")
+	add("Client id", p.ClientID)
+	if !d.reveal {
+		secret("Secret", p.ClientSecret)
+	}
+	if p.RedirectURI != "" {
+		add("Redirect", p.RedirectURI)
+	}
+	add("Scopes", strings.Join(p.Scopes, ","))
+	if len(p.Tags) > 0 {
+		add("Tags", strings.Join(p.Tags, ", "))
 	}
 	if p.Notes != "" {
 		add("Notes", p.Notes)
@@ -75,5 +96,10 @@ func (d *dashboard) detailView(width, height int) string {
 		}
 	}
 	body := strings.Join(lines, "\n")
+	// The border takes two of the pane's lines: cut the content, not the
+	// bottom border.
+	if rows := strings.Split(body, "\n"); len(rows) > height-2 {
+		body = strings.Join(rows[:max(height-2, 0)], "\n")
+	}
 	return s.Pane.Width(width).Height(height).MaxHeight(height).Render(body)
 }

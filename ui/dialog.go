@@ -87,28 +87,37 @@ func helpDialog(c *Common, front screen) *dialog {
 	return &dialog{title: "Keys", help: true, keys: cols}
 }
 
-// helpColumns lays the key columns side by side when they fit in width,
-// else one after another, cut to height lines.
+// helpColumns lays the keys out in as many columns as fit in width and
+// height: the screen's own grouping first, then two balanced columns, then
+// one, cut to height as a last resort.
 func helpColumns(c *Common, cols [][]key.Binding, width, height int) string {
-	var rendered []string
-	var all []string
+	var all []key.Binding
 	for _, col := range cols {
-		var lines []string
-		for _, k := range col {
-			h := k.Help()
-			lines = append(lines, c.Styles.Key.Render(padRight(h.Key, 8))+" "+c.Styles.KeyDesc.Render(h.Desc))
+		all = append(all, col...)
+	}
+	render := func(cols [][]key.Binding) string {
+		var rendered []string
+		for _, col := range cols {
+			var lines []string
+			for _, k := range col {
+				h := k.Help()
+				lines = append(lines, c.Styles.Key.Render(padRight(h.Key, 8))+" "+c.Styles.KeyDesc.Render(h.Desc))
+			}
+			rendered = append(rendered, strings.Join(lines, "\n"))
 		}
-		rendered = append(rendered, strings.Join(lines, "\n"))
-		all = append(all, lines...)
+		return lipgloss.JoinHorizontal(lipgloss.Top, interleave(rendered, "    ")...)
 	}
-	side := lipgloss.JoinHorizontal(lipgloss.Top, interleave(rendered, "    ")...)
-	if lipgloss.Width(side) <= width {
-		return side
+	half := (len(all) + 1) / 2
+	for _, layout := range [][][]key.Binding{cols, {all[:half], all[half:]}} {
+		if out := render(layout); lipgloss.Width(out) <= width && lipgloss.Height(out) <= height {
+			return out
+		}
 	}
-	if len(all) > height {
-		all = append(all[:max(height-1, 1)], c.Styles.Faint.Render("… (a taller window shows every key)"))
+	lines := strings.Split(render([][]key.Binding{all}), "\n")
+	if len(lines) > height {
+		lines = append(lines[:max(height-1, 1)], c.Styles.Faint.Render("… (a taller window shows every key)"))
 	}
-	return strings.Join(all, "\n")
+	return strings.Join(lines, "\n")
 }
 
 // overlay draws top centred over base, both w×h cells.

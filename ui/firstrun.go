@@ -170,8 +170,8 @@ func (f *firstRun) View() string {
 		b.WriteString(wrapIndent("ztm keeps the client ids and secrets, refresh tokens and access tokens of your Zoho orgs, in every data center, in one encrypted file:", w, "  ") + "\n\n")
 		b.WriteString("    " + s.Accent.Render(f.c.Cfg.Paths.Vault) + "\n\n")
 		b.WriteString(wrapIndent("It is encrypted with age and only ever decrypted in memory: nothing is written to disk in plaintext. Choose what unlocks it:", w, "  ") + "\n\n")
-		b.WriteString("  " + s.Key.Render("p") + "  a passphrase " + s.Faint.Render("(typed when ztm starts; scripts can use ZTM_PASSPHRASE)") + "\n")
-		b.WriteString("  " + s.Key.Render("k") + "  a key file   " + s.Faint.Render("(identity.txt beside the vault: nothing to type; keep it private)") + "\n")
+		b.WriteString(wrapIndent(s.Key.Render("p")+"  a passphrase "+s.Faint.Render("(typed when ztm starts; scripts can use ZTM_PASSPHRASE)"), w, "  ") + "\n")
+		b.WriteString(wrapIndent(s.Key.Render("k")+"  a key file   "+s.Faint.Render("(identity.txt beside the vault: nothing to type; keep it private)"), w, "  ") + "\n")
 		b.WriteString("\n" + wrapIndent(s.Faint.Render("An existing age identity or SSH key works too: quit and start ztm with ZTM_IDENTITY pointing at it, after ztm vault init --identity KEY."), w, "  ") + "\n")
 	case stepPassphrase:
 		b.WriteString(wrapIndent("Choose a passphrase. It cannot be recovered: without it the vault cannot be opened.", w, "  ") + "\n\n")

@@ -37,6 +37,7 @@ type (
 
 	// copiedMsg reports a copy to the clipboard.
 	copiedMsg struct {
+		name   string // the profile copied from
 		what   string
 		method string
 		value  string

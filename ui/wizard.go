@@ -71,7 +71,7 @@ type wizard struct {
 	// opened; the vault refuses a duplicate anyway.
 	taken map[string]bool
 	step  wizStep
-	focus       int
+	focus int
 
 	name, server, port, redirect, clientID, secret, scopes, paste textinput.Model
 	dcIndex                                                       int // into dcChoices; the last is "custom"
@@ -200,7 +200,9 @@ func (w *wizard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		w.now = w.c.Cfg.Now()
 		return w, w.tick()
 	case spinner.TickMsg:
-		if w.step != wsExchange && !(w.step == wsGrant && (w.listener != nil || w.device != nil)) {
+		// The grant step's spinner turns from the start: the first tick
+		// comes before the receiver listens or the device code is in.
+		if w.step != wsExchange && !(w.step == wsGrant && (w.kind == kindLoopback || w.kind == kindDevice)) {
 			return w, nil
 		}
 		var cmd tea.Cmd

@@ -260,6 +260,9 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 		w.cancel = func() { cancel(); prev() }
 		return tea.Batch(openURLCmd(w.c.Cfg.OpenURL, w.cons.URL), waitCmd(ctx, msg.r))
 	case browserMsg:
+		if w.step != wsGrant {
+			return nil // the grant came back before the browser reported
+		}
 		if msg.err != nil {
 			w.note = "no browser could be opened (" + msg.err.Error() + "): copy the URL with c and open it wherever you are signed in to Zoho"
 		} else {

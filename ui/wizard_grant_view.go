@@ -43,7 +43,8 @@ func (w *wizard) viewGrant() string {
 			break
 		}
 		line("On any device, open " + s.Accent.Render(w.device.VerificationURL) + " and enter:")
-		b.WriteString("\n    " + s.BigCode.Render(w.device.UserCode) + "\n\n")
+		// The code is a bordered box of three lines: indent each of them.
+		b.WriteString("\n    " + strings.ReplaceAll(s.BigCode.Render(w.device.UserCode), "\n", "\n    ") + "\n\n")
 		left := w.device.ExpiresAt.Sub(w.now)
 		status := "waiting for you to approve"
 		if w.poll.Status == "slow_down" {
