@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -119,9 +121,41 @@ func httpRefresh(url string) RefreshFunc {
 // helper starts this test binary in role, against the vault at p.
 func helper(t testing.TB, p Paths, role string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(helperBinary(t), "-test.run=^$")
 	cmd.Env = append(os.Environ(), "ZTM_TEST_ROLE="+role, EnvVault+"="+p.Vault, EnvIdentity+"="+p.Identity)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	return cmd
+}
+
+var (
+	helperOnce sync.Once
+	helperBin  string
+	helperErr  error
+)
+
+// helperBinary is this test binary, except under the race detector: the
+// transpiled SQLite runs some thirty times slower with it, which would
+// turn hundreds of kill rounds into minutes. The helpers then run from a
+// copy built without it (the race detector still watches this process).
+func helperBinary(t testing.TB) string {
+	if !raceEnabled {
+		return os.Args[0]
+	}
+	helperOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ztm-vault-helper-*")
+		if err != nil {
+			helperErr = err
+			return
+		}
+		helperBin = filepath.Join(dir, "vault.test")
+		out, err := exec.Command("go", "test", "-c", "-o", helperBin, ".").CombinedOutput()
+		if err != nil {
+			helperErr = fmt.Errorf("building the helper without -race: %v\n%s", err, out)
+		}
+	})
+	if helperErr != nil {
+		t.Fatal(helperErr)
+	}
+	return helperBin
 }
