@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -75,7 +76,7 @@ func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, er
 	if hdr[18] != 1 || hdr[19] != 1 {
 		return nil, fmt.Errorf("%s: %w: unsupported database format", path, ErrCorrupt)
 	}
-	name, fsys, err := vfs.New(lazyFS{r: plain, size: plainSize})
+	name, fsys, err := vfs.New(lazyFS{r: newChunkCache(plain, plainSize), size: plainSize})
 	if err != nil {
 		return nil, err
 	}
@@ -139,3 +140,59 @@ func (i lazyInfo) Mode() fs.FileMode  { return 0o400 }
 func (i lazyInfo) ModTime() time.Time { return time.Time{} }
 func (i lazyInfo) IsDir() bool        { return false }
 func (i lazyInfo) Sys() any           { return nil }
+
+// ageChunk is the size of age's payload chunks: the unit of decryption.
+const ageChunk = 64 << 10
+
+// maxCachedChunks bounds chunkCache to 4 MiB of plaintext.
+const maxCachedChunks = 64
+
+// chunkCache keeps the age chunks already decrypted. age's ReaderAt keeps
+// only the last one, and SQLite's reads jump between the schema, an index
+// and two tables, which made it decrypt the same chunks again and again.
+type chunkCache struct {
+	mu     sync.Mutex
+	r      io.ReaderAt
+	size   int64
+	chunks map[int64][]byte
+	order  []int64
+}
+
+func newChunkCache(r io.ReaderAt, size int64) *chunkCache {
+	return &chunkCache{r: r, size: size, chunks: map[int64][]byte{}}
+}
+
+func (c *chunkCache) ReadAt(p []byte, off int64) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for n < len(p) {
+		pos := off + int64(n)
+		if pos >= c.size {
+			return n, io.EOF
+		}
+		chunk, err := c.chunk(pos / ageChunk)
+		if err != nil {
+			return n, err
+		}
+		n += copy(p[n:], chunk[pos%ageChunk:])
+	}
+	return n, nil
+}
+
+func (c *chunkCache) chunk(i int64) ([]byte, error) {
+	if b, ok := c.chunks[i]; ok {
+		return b, nil
+	}
+	b := make([]byte, min(ageChunk, c.size-i*ageChunk))
+	if _, err := c.r.ReadAt(b, i*ageChunk); err != nil && !(err == io.EOF && len(b) > 0) {
+		return nil, err
+	}
+	if len(c.order) == maxCachedChunks {
+		delete(c.chunks, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.chunks[i] = b
+	c.order = append(c.order, i)
+	return b, nil
+}

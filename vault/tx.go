@@ -11,7 +11,10 @@ import (
 // Tx is a view of the vault inside [Vault.View] or [Vault.Update]. Its
 // methods must not be used after the function it was given to returns.
 type Tx struct {
-	tx       *sql.Tx
+	// tx is the transaction of a change, or the bare connection of a
+	// View: the vault's mutex already keeps writers out of a read, and a
+	// BEGIN and ROLLBACK cost as much as the lookup of ztm token.
+	tx       querier
 	ctx      context.Context
 	now      time.Time
 	readOnly bool
@@ -19,6 +22,13 @@ type Tx struct {
 
 // Now is the instant the transaction started, from the vault's clock.
 func (t *Tx) Now() time.Time { return t.now }
+
+// querier is what *sql.Tx and *sql.Conn have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
 
 var errReadOnly = errors.New("vault: a change was attempted inside View; use Update")
 
