@@ -72,7 +72,9 @@ func TestProfileLifecycle(t *testing.T) {
 		t.Errorf("after delete: %v", names)
 	}
 	var tokens int
-	v.View(func(tx *Tx) error { return tx.tx.QueryRowContext(context.Background(), "SELECT count(*) FROM tokens").Scan(&tokens) })
+	v.View(func(tx *Tx) error {
+		return tx.tx.QueryRowContext(context.Background(), "SELECT count(*) FROM tokens").Scan(&tokens)
+	})
 	if tokens != 1 {
 		t.Errorf("%d token rows after deleting one of two profiles", tokens)
 	}
