@@ -27,9 +27,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./oauth/ | tee bench-oauth.txt
 	$(GO) test -run '^$$' -bench . -count 5 ./ui/ | tee bench-ui.txt
 	$(GO) test -run '^$$' -bench . -benchtime 50x -count 5 ./ui/cli/ | tee bench-cli.txt
-	@echo; echo "Medians (ns/op, and the custom metrics) over the runs above:"
-	@cat bench-*.txt | awk '/^Benchmark/ { n=$$1; for (i=3; i<NF; i+=2) { k=n" "$$(i+1); v[k]=v[k]" "$$i } } \
-		END { for (k in v) { c=split(substr(v[k],2), a, " "); asort(a); m=(c%2)?a[(c+1)/2]:(a[c/2]+a[c/2+1])/2; printf "%-70s %14.6g\n", k, m } }' | sort
+	@echo; echo "Medians over the runs above (ns/op, then the custom metrics):"
+	@cat bench-*.txt | awk '/^Benchmark/ { for (i = 3; i < NF; i += 2) print $$1 " " $$(i+1), $$i }' | sort -k1,2 -k3,3g | \
+		awk '{ k = $$1 " " $$2 } k != p { if (p != "") out(); p = k; n = 0 } { v[++n] = $$3 } END { if (p != "") out() } \
+		function out() { m = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2; printf "%-62s %-10s %14.6g\n", substr(p, 1, index(p, " ")-1), substr(p, index(p, " ")+1), m }'
 
 ## fuzz: a short run of every fuzz target
 fuzz:

@@ -186,6 +186,7 @@ Environment:
   ZTM_IDENTITY     the key file: identity.age, an age identity or an SSH key
   ZTM_PASSPHRASE   the vault passphrase, for unattended use (less safe than a key file)
   ZTM_DATACENTERS  a JSON file adding or overriding Zoho data centers
+  ZTM_CLIPBOARD_CLEAR  how long the dashboard leaves a copied token on the clipboard (default 45s)
 
 Exit codes:
   0 ok   1 usage or other error   2 no such profile   3 vault locked or unlock failed

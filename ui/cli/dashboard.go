@@ -21,9 +21,13 @@ func runDashboard(ctx context.Context, e Env, g *globals) error {
 	if err != nil {
 		return err
 	}
+	clear, err := clipboardClear(e)
+	if err != nil {
+		return err
+	}
 	return e.runTUI(ctx, ui.Config{
 		Paths: p, DCs: dcs, OAuth: ui.NewOAuthClient(dcs, e.HTTP, e.Now),
-		Now: e.Now, Getenv: e.Getenv, ScryptWorkFactor: e.ScryptWorkFactor,
+		Now: e.Now, Getenv: e.Getenv, ScryptWorkFactor: e.ScryptWorkFactor, ClipboardClear: clear,
 	})
 }
 
@@ -64,4 +68,18 @@ Example:
 			Now: e.Now, Getenv: e.Getenv, Demo: "DEMO · fake Zoho", ClipboardClear: 45 * time.Second,
 		})
 	},
+}
+
+// clipboardClear reads ZTM_CLIPBOARD_CLEAR, how long a copied token stays
+// on the clipboard (a Go duration such as 30s or 2m; default 45s).
+func clipboardClear(e Env) (time.Duration, error) {
+	v := e.Getenv("ZTM_CLIPBOARD_CLEAR")
+	if v == "" {
+		return 45 * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		return 0, usagef("ZTM_CLIPBOARD_CLEAR=%q: give a duration of at least 1s, such as 30s or 2m", v)
+	}
+	return d, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"ztm/ui"
 	"ztm/vault"
@@ -166,6 +167,30 @@ func TestNoCommandStartsTheDashboard(t *testing.T) {
 	if dc, _ := got.DCs.ByID("EU"); dc.AccountsServer != w.zoho.URL("EU") {
 		t.Errorf("the dashboard's EU is %s, want the ZTM_DATACENTERS override", dc.AccountsServer)
 	}
+	if got.ClipboardClear != 45*time.Second {
+		t.Errorf("clipboard cleared after %s by default, want 45s", got.ClipboardClear)
+	}
+	// ZTM_CLIPBOARD_CLEAR sets it; a bad value is a usage error.
+	e.Getenv = func(k string) string {
+		if k == "ZTM_CLIPBOARD_CLEAR" {
+			return "20s"
+		}
+		return w.getenv(k)
+	}
+	if code := Main(nil, e); code != 0 || got.ClipboardClear != 20*time.Second {
+		t.Errorf("ZTM_CLIPBOARD_CLEAR=20s: exit %d, clear after %s", code, got.ClipboardClear)
+	}
+	e.Getenv = func(k string) string {
+		if k == "ZTM_CLIPBOARD_CLEAR" {
+			return "soon"
+		}
+		return w.getenv(k)
+	}
+	out.Reset()
+	if code := Main(nil, e); code != 1 || !strings.Contains(out.String(), "ZTM_CLIPBOARD_CLEAR") {
+		t.Errorf("ZTM_CLIPBOARD_CLEAR=soon: exit %d, output %q", code, out.String())
+	}
+	e.Getenv = w.getenv
 	// Its errors are reported like any other.
 	e.RunTUI = func(context.Context, ui.Config) error { return errors.New("boom") }
 	if code := Main(nil, e); code != 1 || !strings.Contains(out.String(), "ztm: boom\n") {

@@ -41,7 +41,7 @@ func TestVaultInitKeyFile(t *testing.T) {
 	got := info(t, w)
 	for k, v := range map[string]string{
 		"Key": key, "Unlock mode": "identity file", "Key type": "post-quantum (ML-KEM-768 + X25519)",
-		"Recipients": "1", "Profiles": "0", "Schema version": strconv.Itoa(vault.SchemaVersion),
+		"Recipients": "1", "Profiles": "0", "Schema version": strconv.Itoa(vault.SchemaVersion), "Integrity": "ok",
 	} {
 		if got[k] != v {
 			t.Errorf("vault info %s = %q, want %q", k, got[k], v)

@@ -205,5 +205,10 @@ func vaultInfo(e Env, g *globals) error {
 		fmt.Fprintf(w, "Created\t%s\n", info.CreatedAt.Local().Format("2006-01-02 15:04"))
 	}
 	fmt.Fprintf(w, "Vault ID\t%s\n", info.ID)
+	integrity := "ok"
+	if err := s.v.Check(); err != nil {
+		integrity = err.Error()
+	}
+	fmt.Fprintf(w, "Integrity\t%s\n", integrity)
 	return w.Flush()
 }
