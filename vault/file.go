@@ -58,22 +58,13 @@ var ageMagic = []byte("age-encryption.org/v1\n")
 // file.
 func decryptImage(path string, src io.Reader, size int, ids []age.Identity) ([]byte, error) {
 	head := make([]byte, len(ageMagic))
-	n, err := io.ReadFull(src, head)
-	head = head[:n]
-	if err != nil || !bytes.Equal(head, ageMagic) {
-		if n == 0 || bytes.HasPrefix(ageMagic, head) {
-			return nil, fmt.Errorf("%w: %s is empty or cut short; %s", ErrCorrupt, path, restoreHint(path))
-		}
-		return nil, fmt.Errorf("%w: %s is not an age-encrypted file; check %s or --vault", ErrNotVault, path, EnvVault)
+	n, _ := io.ReadFull(src, head)
+	if err := checkMagic(path, head[:n]); err != nil {
+		return nil, err
 	}
 	r, err := age.Decrypt(io.MultiReader(bytes.NewReader(head), src), ids...)
-	var noMatch *age.NoIdentityMatchError
-	switch {
-	case errors.As(err, &noMatch):
-		return nil, fmt.Errorf("%w: %s is encrypted to other keys (%s); unlock with the identity it was created with",
-			ErrWrongIdentity, path, strings.Join(noMatch.StanzaTypes, ", "))
-	case err != nil:
-		return nil, fmt.Errorf("%w: %s has a damaged header (%v); %s", ErrCorrupt, path, err, restoreHint(path))
+	if err != nil {
+		return nil, headerErr(path, err)
 	}
 	// The plaintext is smaller than the file: one allocation, no growth.
 	image := make([]byte, 0, size)
@@ -91,6 +82,31 @@ func decryptImage(path string, src io.Reader, size int, ids []age.Identity) ([]b
 			return nil, fmt.Errorf("%w: %s is truncated or was modified after it was written (%v); %s", ErrCorrupt, path, err, restoreHint(path))
 		}
 	}
+}
+
+// checkMagic tells a file that is not age from one cut short.
+func checkMagic(path string, head []byte) error {
+	switch {
+	case bytes.Equal(head, ageMagic):
+		return nil
+	case len(head) == 0 || bytes.HasPrefix(ageMagic, head):
+		return fmt.Errorf("%w: %s is empty or cut short; %s", ErrCorrupt, path, restoreHint(path))
+	}
+	return fmt.Errorf("%w: %s is not an age-encrypted file; check %s or --vault", ErrNotVault, path, EnvVault)
+}
+
+// headerErr tells a wrong key from a damaged header.
+func headerErr(path string, err error) error {
+	var noMatch *age.NoIdentityMatchError
+	if errors.As(err, &noMatch) {
+		return fmt.Errorf("%w: %s is encrypted to other keys (%s); unlock with the identity it was created with",
+			ErrWrongIdentity, path, strings.Join(noMatch.StanzaTypes, ", "))
+	}
+	what := "is damaged or cut short"
+	if strings.Contains(err.Error(), "header") {
+		what = "has a damaged header"
+	}
+	return fmt.Errorf("%w: %s %s (%v); %s", ErrCorrupt, path, what, err, restoreHint(path))
 }
 
 // restoreHint tells how to get the previous version back, when there is one.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -52,20 +51,12 @@ func openLazy(path string, ids []age.Identity) (*memDB, stamp, error) {
 func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, error) {
 	head := make([]byte, len(ageMagic))
 	n, _ := f.ReadAt(head, 0)
-	if !bytes.Equal(head[:n], ageMagic) {
-		if n == 0 || bytes.HasPrefix(ageMagic, head[:n]) {
-			return nil, fmt.Errorf("%w: %s is empty or cut short; %s", ErrCorrupt, path, restoreHint(path))
-		}
-		return nil, fmt.Errorf("%w: %s is not an age-encrypted file; check %s or --vault", ErrNotVault, path, EnvVault)
+	if err := checkMagic(path, head[:n]); err != nil {
+		return nil, err
 	}
 	plain, plainSize, err := age.DecryptReaderAt(f, size, ids...)
-	var noMatch *age.NoIdentityMatchError
-	switch {
-	case errors.As(err, &noMatch):
-		return nil, fmt.Errorf("%w: %s is encrypted to other keys (%s); unlock with the identity it was created with",
-			ErrWrongIdentity, path, strings.Join(noMatch.StanzaTypes, ", "))
-	case err != nil:
-		return nil, fmt.Errorf("%w: %s is damaged (%v); %s", ErrCorrupt, path, err, restoreHint(path))
+	if err != nil {
+		return nil, headerErr(path, err)
 	}
 	// The image must look like ours before SQLite sees it: the header's
 	// format bytes say rollback journal (1), never WAL (2).

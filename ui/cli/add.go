@@ -95,11 +95,7 @@ func runAdd(ctx context.Context, e Env, g *globals, c *command, args []string) e
 	var a addFlags
 	fs := newFlags(e, c, g)
 	a.add(fs)
-	args, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName(args, "add")
+	name, err := parseName(fs, args, "add")
 	if err != nil {
 		return err
 	}

@@ -166,23 +166,15 @@ func runShow(ctx context.Context, e Env, g *globals, c *command, args []string) 
 	fs := newFlags(e, c, g)
 	reveal := fs.Bool("reveal", false, "print the client secret and tokens in clear")
 	asJSON := fs.Bool("json", false, "print JSON (secrets only with --reveal)")
-	args, err := parse(fs, args)
+	name, err := parseName(fs, args, "show")
 	if err != nil {
 		return err
 	}
-	name, err := oneName(args, "show")
-	if err != nil {
-		return err
-	}
-	s, err := openSession(e, g)
+	s, p, err := openProfile(e, g, name)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	p, err := s.v.Profile(name)
-	if err != nil {
-		return err
-	}
 	var events []model.Event
 	s.v.View(func(tx *vault.Tx) error {
 		events, err = tx.Events(p.Name, 10)

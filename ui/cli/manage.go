@@ -38,23 +38,15 @@ func runRm(ctx context.Context, e Env, g *globals, c *command, args []string) er
 	fs := newFlags(e, c, g)
 	revoke := fs.Bool("revoke", false, "revoke the refresh token at Zoho before deleting")
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
-	args, err := parse(fs, args)
+	name, err := parseName(fs, args, "rm")
 	if err != nil {
 		return err
 	}
-	name, err := oneName(args, "rm")
-	if err != nil {
-		return err
-	}
-	s, err := openSession(e, g)
+	s, p, err := openProfile(e, g, name)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	p, err := s.v.Profile(name)
-	if err != nil {
-		return err
-	}
 	if !*yes {
 		if e.Prompt == nil {
 			return usagef("deleting %s needs confirmation: add --yes", p.Name)

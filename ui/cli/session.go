@@ -63,6 +63,20 @@ func openVault(e Env, g *globals) (*session, error) {
 	return &session{e: e, paths: p, v: v}, nil
 }
 
+// openProfile opens the session and reads one profile from it.
+func openProfile(e Env, g *globals, name string) (*session, model.Profile, error) {
+	s, err := openSession(e, g)
+	if err != nil {
+		return nil, model.Profile{}, err
+	}
+	p, err := s.v.Profile(name)
+	if err != nil {
+		s.close()
+		return nil, model.Profile{}, err
+	}
+	return s, p, nil
+}
+
 func (s *session) loadOAuth() error {
 	dcs, err := oauth.LoadDataCenters(s.e.Getenv)
 	if err != nil {

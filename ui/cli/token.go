@@ -86,6 +86,15 @@ func freshToken(ctx context.Context, e Env, g *globals, name string, minValid ti
 	return f.Profile, err
 }
 
+// parseName parses a command's flags and the one profile name it takes.
+func parseName(fs *flag.FlagSet, args []string, what string) (string, error) {
+	args, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	return oneName(args, what)
+}
+
 func oneName(args []string, what string) (string, error) {
 	if len(args) != 1 {
 		return "", usagef("%s needs one profile name: ztm %s NAME", what, what)
@@ -97,11 +106,7 @@ func runToken(ctx context.Context, e Env, g *globals, c *command, args []string)
 	var t tokenFlags
 	fs := newFlags(e, c, g)
 	t.add(fs, true)
-	args, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName(args, "token")
+	name, err := parseName(fs, args, "token")
 	if err != nil {
 		return err
 	}
@@ -128,11 +133,7 @@ func runHeader(ctx context.Context, e Env, g *globals, c *command, args []string
 	var t tokenFlags
 	fs := newFlags(e, c, g)
 	t.add(fs, false)
-	args, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName(args, "header")
+	name, err := parseName(fs, args, "header")
 	if err != nil {
 		return err
 	}
