@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"time"
 
 	"ztm/model"
@@ -45,7 +46,7 @@ var execCmd = &command{
 	usage: `ztm exec NAME [--min-valid 5m] -- COMMAND [ARGS...]
 
 The command gets ZOHO_ACCESS_TOKEN, ZOHO_API_DOMAIN, ZOHO_ACCOUNTS_SERVER and
-ZOHO_DC; ztm exits with its exit code.
+ZOHO_DC, but not ZTM_PASSPHRASE; ztm exits with its exit code.
 
 Example:
   ztm exec crm-eu -- sh -c 'curl -H "Authorization: Zoho-oauthtoken $ZOHO_ACCESS_TOKEN" $ZOHO_API_DOMAIN/crm/v8/org'`,
@@ -162,7 +163,7 @@ func runExec(ctx context.Context, e Env, g *globals, c *command, args []string) 
 	}
 	cmd := exec.Command(args[1], args[2:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(childEnv(os.Environ()),
 		"ZOHO_ACCESS_TOKEN="+p.Token.AccessToken,
 		"ZOHO_API_DOMAIN="+p.APIDomain,
 		"ZOHO_ACCOUNTS_SERVER="+p.AccountsServer,
@@ -181,6 +182,20 @@ func runExec(ctx context.Context, e Env, g *globals, c *command, args []string) 
 		return exitStatus(exit.ExitCode())
 	}
 	return err
+}
+
+// childEnv is the environment of ztm exec's command, without the
+// passphrases ztm itself may have been given: the command gets a token,
+// not the key to every token in the vault.
+func childEnv(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if strings.HasPrefix(kv, vault.EnvPassphrase+"=") || strings.HasPrefix(kv, "ZTM_BUNDLE_PASSPHRASE=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // exitStatus passes a child's exit code through, with no message.

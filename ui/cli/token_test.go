@@ -208,3 +208,12 @@ func TestValidTokenNeedsNoDataCenters(t *testing.T) {
 		t.Errorf("the broken file was recorded as a refresh failure: %q", tok.LastError)
 	}
 }
+
+// TestExecDoesNotPassThePassphrase: the command run by ztm exec gets a
+// token, not the passphrase that opens every token.
+func TestExecDoesNotPassThePassphrase(t *testing.T) {
+	got := childEnv([]string{"HOME=/home/u", "ZTM_PASSPHRASE=hunter2", "ZTM_BUNDLE_PASSPHRASE=x", "ZTM_VAULT=/v"})
+	if strings.Join(got, " ") != "HOME=/home/u ZTM_VAULT=/v" {
+		t.Errorf("the command's environment: %v", got)
+	}
+}
