@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -122,32 +121,6 @@ func benchVault(b *testing.B, dir string, n int) vault.Paths {
 		b.Fatal(err)
 	}
 	return p
-}
-
-var (
-	buildAgeOnce sync.Once
-	ageBin       string
-	ageBuildErr  error
-)
-
-// ageBinary builds the age command at the version go.mod requires (it is a
-// tool dependency of the module: go tool age).
-func ageBinary(b *testing.B) string {
-	b.Helper()
-	buildAgeOnce.Do(func() {
-		bin := filepath.Join(binDir, "age")
-		cmd := exec.Command("go", "build", "-o", bin, "filippo.io/age/cmd/age")
-		cmd.Dir = moduleRoot(b)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			ageBuildErr = fmt.Errorf("go build filippo.io/age/cmd/age: %v\n%s", err, out)
-			return
-		}
-		ageBin = bin
-	})
-	if ageBuildErr != nil {
-		b.Fatal(ageBuildErr)
-	}
-	return ageBin
 }
 
 // BenchmarkTokenInProcess is `ztm token NAME` through Main, without the

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,43 +35,60 @@ func TestMain(m *testing.M) {
 }
 
 // moduleRoot is the directory of go.mod, two levels up from ui/cli.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
+func moduleRoot() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
+		return "", fmt.Errorf("go env GOMOD: %v", err)
 	}
 	gomod := strings.TrimSpace(string(out))
 	if gomod == "" || gomod == os.DevNull {
-		t.Fatal("not inside the ztm module")
+		return "", errors.New("not inside the ztm module")
 	}
-	return filepath.Dir(gomod)
+	return filepath.Dir(gomod), nil
 }
 
+// goBuild builds a package of the module (or a tool it requires) into
+// binDir, returning the binary's path.
+func goBuild(pkg, name string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(binDir, name)
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin, nil
+}
+
+// Each binary is built once per test binary, on first use, so tests that
+// run only in-process do not pay for it.
 var (
-	buildZtmOnce sync.Once
-	ztmBin       string
-	ztmBuildErr  error
+	ztmOnce = sync.OnceValues(func() (string, error) { return goBuild(".", "ztm") })
+	ageOnce = sync.OnceValues(func() (string, error) { return goBuild("filippo.io/age/cmd/age", "age") })
 )
 
-// ztmBinary builds the ztm command once per test binary, on first use, so
-// tests that run only in-process do not pay for it.
+// ztmBinary is the ztm command built from this checkout.
 func ztmBinary(t testing.TB) string {
 	t.Helper()
-	buildZtmOnce.Do(func() {
-		bin := filepath.Join(binDir, "ztm")
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = moduleRoot(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			ztmBuildErr = fmt.Errorf("go build ztm: %v\n%s", err, out)
-			return
-		}
-		ztmBin = bin
-	})
-	if ztmBuildErr != nil {
-		t.Fatal(ztmBuildErr)
+	bin, err := ztmOnce()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ztmBin
+	return bin
+}
+
+// ageBinary is the age command at the version go.mod requires (a tool
+// dependency of the module: go tool age).
+func ageBinary(t testing.TB) string {
+	t.Helper()
+	bin, err := ageOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // golden compares got with testdata/NAME, or rewrites it with -update.
