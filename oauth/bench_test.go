@@ -8,7 +8,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // BenchmarkRefresh200 measures 200 refreshes against the fake with 50 ms
@@ -21,11 +21,11 @@ func BenchmarkRefresh200(b *testing.B) {
 		concurrency = 8
 		perToken    = 8
 	)
-	z := zohotest.New(zohotest.Options{Latency: 50 * time.Millisecond})
+	z := fakezoho.New(fakezoho.Options{Latency: 50 * time.Millisecond})
 	defer z.Close()
 	dcs := z.DataCenters()
 	client := oauth.NewClient(dcs)
-	cl := zohotest.Client{ID: "1000.BENCHCLIENT0001", Secret: "bench-secret", Type: model.SelfClient, HomeDC: "EU"}
+	cl := fakezoho.Client{ID: "1000.BENCHCLIENT0001", Secret: "bench-secret", Type: model.SelfClient, HomeDC: "EU"}
 	z.AddClient(cl)
 
 	b.ResetTimer()
@@ -34,7 +34,7 @@ func BenchmarkRefresh200(b *testing.B) {
 		profiles := make([]model.Profile, total/perToken)
 		for j := range profiles {
 			email := fmt.Sprintf("bench-%d-%d@example.com", i, j)
-			z.AddUser(zohotest.User{Email: email, HomeDC: "EU"})
+			z.AddUser(fakezoho.User{Email: email, HomeDC: "EU"})
 			profiles[j] = model.Profile{
 				AccountsServer: z.URL("EU"), DC: "EU", ClientType: model.SelfClient, ClientID: cl.ID, ClientSecret: cl.Secret,
 				Scopes: []string{"ZohoCRM.modules.ALL"},

@@ -9,13 +9,13 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // TestDeviceFlowInEveryDC: show the code, the user approves on their
 // phone after a couple of polls, tokens arrive.
 func TestDeviceFlowInEveryDC(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	for _, dc := range f.z.IDs() {
 		t.Run(dc, func(t *testing.T) {
 			p := f.newProfile(t, dc, model.NonBrowserClient, "", false)
@@ -56,7 +56,7 @@ func TestDeviceFlowInEveryDC(t *testing.T) {
 // TestDeviceSlowDown: polling faster than Zoho wants gets slow_down, and
 // the client backs off until Zoho is content.
 func TestDeviceSlowDown(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.NonBrowserClient, "", false)
 	d, err := f.client.StartDevice(ctx(t), p)
 	if err != nil {
@@ -89,8 +89,8 @@ func TestDeviceSlowDown(t *testing.T) {
 // TestDeviceOtherDC: a user in India approves a code requested in the US;
 // the US says other_dc and the client carries on polling India.
 func TestDeviceOtherDC(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
-	f.z.AddUser(zohotest.User{Email: "ravi@example.in", HomeDC: "IN", ZUID: "7"})
+	f := newFixture(t, fakezoho.Options{})
+	f.z.AddUser(fakezoho.User{Email: "ravi@example.in", HomeDC: "IN", ZUID: "7"})
 	p := f.newProfile(t, "US", model.NonBrowserClient, "", true)
 	d, err := f.client.StartDevice(ctx(t), p)
 	if err != nil {
@@ -107,7 +107,7 @@ func TestDeviceOtherDC(t *testing.T) {
 	if len(polls) != 1 || polls[0].Status != "other_dc" || polls[0].AccountsServer != f.z.URL("IN") {
 		t.Errorf("polls = %+v", polls)
 	}
-	if res.AccountsServer != f.z.URL("IN") || f.z.RequestsAt("IN", zohotest.EndpointDeviceToken) != 1 {
+	if res.AccountsServer != f.z.URL("IN") || f.z.RequestsAt("IN", fakezoho.EndpointDeviceToken) != 1 {
 		t.Errorf("tokens from %s, want India", res.AccountsServer)
 	}
 	res.ApplyTo(&p)
@@ -119,8 +119,8 @@ func TestDeviceOtherDC(t *testing.T) {
 // TestDeviceOtherDCNeedsMultiDC: without Multi-DC the client does not
 // exist in the user's data center, and the message says what to enable.
 func TestDeviceOtherDCNeedsMultiDC(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
-	f.z.AddUser(zohotest.User{Email: "ravi@example.in", HomeDC: "IN"})
+	f := newFixture(t, fakezoho.Options{})
+	f.z.AddUser(fakezoho.User{Email: "ravi@example.in", HomeDC: "IN"})
 	p := f.newProfile(t, "US", model.NonBrowserClient, "", false)
 	d, _ := f.client.StartDevice(ctx(t), p)
 	f.z.ApproveDeviceAs(d.UserCode, "ravi@example.in")
@@ -132,7 +132,7 @@ func TestDeviceOtherDCNeedsMultiDC(t *testing.T) {
 }
 
 func TestDeviceDenied(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "JP", model.NonBrowserClient, "", false)
 	d, _ := f.client.StartDevice(ctx(t), p)
 	f.z.DenyDevice(d.UserCode)
@@ -145,18 +145,18 @@ func TestDeviceDenied(t *testing.T) {
 // TestDeviceExpired: nobody approves; polling stops when the code dies,
 // after about ten polls, not sooner and not forever.
 func TestDeviceExpired(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "SA", model.NonBrowserClient, "", false)
 	d, _ := f.client.StartDevice(ctx(t), p)
 	_, err := f.client.PollDevice(ctx(t), p, d, nil)
 	if !errors.Is(err, oauth.ErrDeviceExpired) || !strings.Contains(err.Error(), "within 5 minutes") {
 		t.Errorf("expired: %v", err)
 	}
-	if n := f.z.Requests(zohotest.EndpointDeviceToken); n != 10 {
+	if n := f.z.Requests(fakezoho.EndpointDeviceToken); n != 10 {
 		t.Errorf("%d polls in 5 minutes at 30 s, want 10", n)
 	}
 	// Zoho's own "expired" answer (our clock behind theirs) is the same error.
-	f.z.InjectFault(zohotest.EndpointDeviceToken, zohotest.Fault{Body: `{"error":"expired"}`})
+	f.z.InjectFault(fakezoho.EndpointDeviceToken, fakezoho.Fault{Body: `{"error":"expired"}`})
 	d2, _ := f.client.StartDevice(ctx(t), p)
 	if _, err := f.client.PollDevice(ctx(t), p, d2, nil); !errors.Is(err, oauth.ErrDeviceExpired) {
 		t.Errorf("Zoho says expired: %v", err)
@@ -164,7 +164,7 @@ func TestDeviceExpired(t *testing.T) {
 }
 
 func TestDeviceCancelled(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "UK", model.NonBrowserClient, "", false)
 	d, _ := f.client.StartDevice(ctx(t), p)
 	c, cancel := context.WithCancel(context.Background())
@@ -175,7 +175,7 @@ func TestDeviceCancelled(t *testing.T) {
 }
 
 func TestDeviceNeedsNonBrowserClient(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "AU", model.ServerClient, "https://example.com/cb", false)
 	_, err := f.client.StartDevice(ctx(t), p)
 	if err == nil || !strings.Contains(err.Error(), "invalid_client") {

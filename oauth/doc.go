@@ -27,6 +27,6 @@
 // Rules kept here: credentials travel only in POST bodies and headers,
 // never in URLs; every request has a timeout; nothing is retried, because
 // Zoho allows 10 refreshes per 10 minutes per refresh token; error messages
-// never contain a secret. The fake Zoho in package zohotest implements the
+// never contain a secret. The fake Zoho in package fakezoho implements the
 // other side of all of this for tests and the demo.
 package oauth

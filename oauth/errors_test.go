@@ -13,7 +13,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // Secrets used by the error tests; none may ever show in a message.
@@ -136,15 +136,15 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 // TestInvalidClientFromAnotherDC: the grant came back from India while the
 // profile chose Europe; the message says so, and what to do.
 func TestInvalidClientFromAnotherDC(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.ServerClient, "https://example.com/cb", false)
-	f.z.InjectFault(zohotest.EndpointExchange, zohotest.Fault{Body: `{"error":"invalid_client"}`})
+	f.z.InjectFault(fakezoho.EndpointExchange, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
 	_, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: f.z.URL("IN")}, "")
 	want := "code exchange: the client id or secret is wrong, or the client is not enabled in IN (invalid_client): you chose EU but Zoho sent this grant to IN; enable Multi-DC for the client in the API Console, or choose IN"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
-	if f.z.RequestsAt("IN", zohotest.EndpointExchange) != 1 {
+	if f.z.RequestsAt("IN", fakezoho.EndpointExchange) != 1 {
 		t.Error("the exchange did not go to the server the grant named")
 	}
 }
@@ -171,11 +171,11 @@ func TestNetworkErrors(t *testing.T) {
 		}
 	})
 	t.Run("connection closed", func(t *testing.T) {
-		f := newFixture(t, zohotest.Options{})
-		f.z.InjectFault(zohotest.EndpointRefresh, zohotest.Fault{CloseConnection: true})
+		f := newFixture(t, fakezoho.Options{})
+		f.z.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{CloseConnection: true})
 		_, err := f.client.Refresh(ctx(t), errProfile(f.z.URL("EU")))
 		wantNetwork(t, err, "could not reach "+strings.TrimPrefix(f.z.URL("EU"), "http://")+": the connection closed before an answer came; check your network or proxy")
-		if n := f.z.Requests(zohotest.EndpointRefresh); n != 1 {
+		if n := f.z.Requests(fakezoho.EndpointRefresh); n != 1 {
 			t.Errorf("%d refresh requests after a dropped connection, want 1: ztm must not retry", n)
 		}
 	})
@@ -219,7 +219,7 @@ func wantNetwork(t *testing.T, err error, want string) {
 
 // TestUserInfoAndRevokeErrors: the answers of the other two endpoints.
 func TestUserInfoAndRevokeErrors(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.SelfClient, "", false)
 	p.Scopes = []string{"ZohoCRM.modules.ALL"}
 	res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.z.SelfClientCode(p.ClientID, "EU", p.Scopes, 0)}, "")

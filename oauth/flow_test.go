@@ -10,7 +10,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // TestRedirectFlowInEveryDC walks a newcomer's whole life with a token in
@@ -19,7 +19,7 @@ import (
 // and find the refresh token dead afterwards.
 func TestRedirectFlowInEveryDC(t *testing.T) {
 	for _, legacy := range []bool{false, true} {
-		f := newFixture(t, zohotest.Options{Legacy: legacy})
+		f := newFixture(t, fakezoho.Options{Legacy: legacy})
 		for _, dc := range f.z.IDs() {
 			name := dc
 			if legacy {
@@ -71,12 +71,12 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 				res.ApplyTo(&p)
 
 				f.clock.Advance(55 * time.Minute)
-				before := f.z.RequestsAt(dc, zohotest.EndpointRefresh)
+				before := f.z.RequestsAt(dc, fakezoho.EndpointRefresh)
 				ref, err := f.client.Refresh(ctx(t), p)
 				if err != nil {
 					t.Fatalf("Refresh: %v", err)
 				}
-				if n := f.z.RequestsAt(dc, zohotest.EndpointRefresh) - before; n != 1 {
+				if n := f.z.RequestsAt(dc, fakezoho.EndpointRefresh) - before; n != 1 {
 					t.Errorf("refresh made %d requests, want exactly 1", n)
 				}
 				rt := ref.Token
@@ -95,8 +95,8 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 				if err != nil {
 					t.Fatalf("UserInfo: %v", err)
 				}
-				if info.Email != zohotest.DefaultUser(dc) || info.ZUID == "" {
-					t.Errorf("user info = %+v, want %s", info, zohotest.DefaultUser(dc))
+				if info.Email != fakezoho.DefaultUser(dc) || info.ZUID == "" {
+					t.Errorf("user info = %+v, want %s", info, fakezoho.DefaultUser(dc))
 				}
 
 				if err := f.client.Revoke(ctx(t), p, p.Token.RefreshToken); err != nil {
@@ -120,7 +120,7 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 // TestLoopbackFlow catches the redirect for real with the receiver, as the
 // wizard does for a http://localhost:PORT redirect.
 func TestLoopbackFlow(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	redirect := "http://localhost:" + strconv.Itoa(freePort(t)) + "/callback"
 	p := f.newProfile(t, "EU", model.ServerClient, redirect, false)
 	consent, err := f.client.NewConsent(p, oauth.ConsentOptions{})
@@ -158,7 +158,7 @@ func TestLoopbackFlow(t *testing.T) {
 // TestSelfClientFlow: the user generates a code in the console and pastes
 // it, quotes and all; no redirect URI is involved.
 func TestSelfClientFlow(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	for _, dc := range f.z.IDs() {
 		t.Run(dc, func(t *testing.T) {
 			p := f.newProfile(t, dc, model.SelfClient, "", false)
@@ -185,8 +185,8 @@ func TestSelfClientFlow(t *testing.T) {
 // TestConsentMovesToHomeDC: an Indian user starts consent at the US server;
 // Zoho sends them home, and the code must be exchanged in India.
 func TestConsentMovesToHomeDC(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
-	f.z.AddUser(zohotest.User{Email: "priya@example.in", HomeDC: "IN", ZUID: "42"})
+	f := newFixture(t, fakezoho.Options{})
+	f.z.AddUser(fakezoho.User{Email: "priya@example.in", HomeDC: "IN", ZUID: "42"})
 	f.z.SignIn("priya@example.in")
 	p := f.newProfile(t, "US", model.ServerClient, "https://example.com/cb", true)
 	consent, err := f.client.NewConsent(p, oauth.ConsentOptions{})
@@ -205,7 +205,7 @@ func TestConsentMovesToHomeDC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.AccountsServer != f.z.URL("IN") || f.z.RequestsAt("IN", zohotest.EndpointExchange) != 1 {
+	if res.AccountsServer != f.z.URL("IN") || f.z.RequestsAt("IN", fakezoho.EndpointExchange) != 1 {
 		t.Errorf("exchanged at %s, want India's server", res.AccountsServer)
 	}
 	res.ApplyTo(&p)
@@ -218,7 +218,7 @@ func TestConsentMovesToHomeDC(t *testing.T) {
 // TestWrongDCSaysWhichDC: a client made in the EU console, used with the US
 // chosen, fails with invalid_client and the message names the choice.
 func TestWrongDCSaysWhichDC(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.SelfClient, "", false)
 	code := f.z.SelfClientCode(p.ClientID, "EU", p.Scopes, 0)
 	p.DC, p.AccountsServer = "US", f.z.URL("US")
@@ -234,7 +234,7 @@ func TestWrongDCSaysWhichDC(t *testing.T) {
 }
 
 func TestCodesAreSingleUseAndExpire(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "AU", model.SelfClient, "", false)
 
 	code := f.z.SelfClientCode(p.ClientID, "AU", p.Scopes, 3*time.Minute)
@@ -271,7 +271,7 @@ func TestCodesAreSingleUseAndExpire(t *testing.T) {
 // TestThrottledAfterTenRefreshes: Zoho's budget is 10 refreshes per 10
 // minutes per refresh token; the 11th is refused until the window moves.
 func TestThrottledAfterTenRefreshes(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "JP", model.SelfClient, "", false)
 	res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.z.SelfClientCode(p.ClientID, "JP", p.Scopes, 0)}, "")
 	if err != nil {
@@ -294,7 +294,7 @@ func TestThrottledAfterTenRefreshes(t *testing.T) {
 	if errors.Is(err, model.ErrRefreshRevoked) {
 		t.Error("throttling must not look like a revoked token")
 	}
-	if n := f.z.Requests(zohotest.EndpointRefresh); n != 11 {
+	if n := f.z.Requests(fakezoho.EndpointRefresh); n != 11 {
 		t.Errorf("%d refresh requests, want 11 (no retries)", n)
 	}
 	f.clock.Advance(10 * time.Minute)
@@ -306,7 +306,7 @@ func TestThrottledAfterTenRefreshes(t *testing.T) {
 // TestTwentyFirstRefreshTokenDeletesOldest: every new consent makes a new
 // refresh token; the 21st silently kills the first.
 func TestTwentyFirstRefreshTokenDeletesOldest(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "CA", model.SelfClient, "", false)
 	var tokens []model.Token
 	for range 21 {
@@ -316,7 +316,7 @@ func TestTwentyFirstRefreshTokenDeletesOldest(t *testing.T) {
 		}
 		tokens = append(tokens, res.Token)
 	}
-	if n := f.z.RefreshTokens(p.ClientID, zohotest.DefaultUser("CA")); n != 20 {
+	if n := f.z.RefreshTokens(p.ClientID, fakezoho.DefaultUser("CA")); n != 20 {
 		t.Errorf("user holds %d refresh tokens, want 20", n)
 	}
 	first, second := p, p
@@ -330,18 +330,18 @@ func TestTwentyFirstRefreshTokenDeletesOldest(t *testing.T) {
 }
 
 func TestRefreshWithoutRefreshToken(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "US", model.SelfClient, "", false)
 	_, err := f.client.Refresh(ctx(t), p)
-	if !errors.Is(err, oauth.ErrNoRefreshToken) || f.z.Requests(zohotest.EndpointRefresh) != 0 {
-		t.Errorf("err = %v after %d requests; want ErrNoRefreshToken and no request", err, f.z.Requests(zohotest.EndpointRefresh))
+	if !errors.Is(err, oauth.ErrNoRefreshToken) || f.z.Requests(fakezoho.EndpointRefresh) != 0 {
+		t.Errorf("err = %v after %d requests; want ErrNoRefreshToken and no request", err, f.z.Requests(fakezoho.EndpointRefresh))
 	}
 }
 
 // TestOnlineAccessHasNoRefreshToken: access_type=online gives an access
 // token only, and the token says its refresh health is missing.
 func TestOnlineAccessHasNoRefreshToken(t *testing.T) {
-	f := newFixture(t, zohotest.Options{})
+	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "UK", model.ServerClient, "https://example.com/cb", false)
 	consent, _ := f.client.NewConsent(p, oauth.ConsentOptions{AccessType: "online"})
 	g, err := oauth.ParsePasted(followConsent(t, consent.URL), consent.State, f.dcs)
@@ -358,7 +358,7 @@ func TestOnlineAccessHasNoRefreshToken(t *testing.T) {
 }
 
 func TestDeniedConsent(t *testing.T) {
-	f := newFixture(t, zohotest.Options{Consent: zohotest.AutoDeny})
+	f := newFixture(t, fakezoho.Options{Consent: fakezoho.AutoDeny})
 	p := f.newProfile(t, "SA", model.ServerClient, "https://example.com/cb", false)
 	consent, _ := f.client.NewConsent(p, oauth.ConsentOptions{})
 	g, err := oauth.ParsePasted(followConsent(t, consent.URL), consent.State, f.dcs)
@@ -368,7 +368,7 @@ func TestDeniedConsent(t *testing.T) {
 	if !strings.Contains(err.Error(), "choose Accept") {
 		t.Errorf("message %q", err)
 	}
-	if _, err := f.client.Exchange(ctx(t), p, g, ""); !errors.Is(err, oauth.ErrAccessDenied) || f.z.Requests(zohotest.EndpointExchange) != 0 {
+	if _, err := f.client.Exchange(ctx(t), p, g, ""); !errors.Is(err, oauth.ErrAccessDenied) || f.z.Requests(fakezoho.EndpointExchange) != 0 {
 		t.Errorf("exchanging a denied grant: %v", err)
 	}
 }

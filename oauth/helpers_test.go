@@ -14,7 +14,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // clock is a fake clock shared by the client and the fake Zoho; its Sleep
@@ -50,20 +50,20 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 
 // fixture is a fake Zoho with a client wired to it.
 type fixture struct {
-	z      *zohotest.Cluster
+	z      *fakezoho.Cluster
 	clock  *clock
 	client *oauth.Client
 	dcs    model.DataCenters
 	n      int
 }
 
-func newFixture(t testing.TB, opts zohotest.Options) *fixture {
+func newFixture(t testing.TB, opts fakezoho.Options) *fixture {
 	t.Helper()
 	clk := newClock()
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
-	z := zohotest.New(opts)
+	z := fakezoho.New(opts)
 	t.Cleanup(z.Close)
 	dcs := z.DataCenters()
 	c := oauth.NewClient(dcs)
@@ -81,7 +81,7 @@ func (f *fixture) newProfile(t testing.TB, dc string, typ model.ClientType, redi
 	f.n++
 	id := fmt.Sprintf("1000.%s%s%08d", strings.ToUpper(string(typ)), dc, f.n)
 	secret := "secret-" + strconv.Itoa(f.n) + "-0123456789abcdef"
-	cl := zohotest.Client{ID: id, Secret: secret, Type: typ, HomeDC: dc, MultiDC: multiDC}
+	cl := fakezoho.Client{ID: id, Secret: secret, Type: typ, HomeDC: dc, MultiDC: multiDC}
 	if redirect != "" {
 		cl.RedirectURIs = []string{redirect}
 	}

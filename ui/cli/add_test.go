@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // addArgs is `ztm add NAME` for the test client in EU, plus more.
@@ -39,7 +39,7 @@ func TestAddSelfClientCode(t *testing.T) {
 	if p.Token == nil || !w.zoho.ValidAccessToken(p.Token.AccessToken) || !w.zoho.ValidRefreshToken(p.Token.RefreshToken) {
 		t.Fatalf("stored token %+v is not what Zoho issued", p.Token)
 	}
-	if n := w.zoho.Requests(zohotest.EndpointExchange); n != 1 {
+	if n := w.zoho.Requests(fakezoho.EndpointExchange); n != 1 {
 		t.Errorf("%d exchanges, want 1", n)
 	}
 	// The new profile works at once, and nothing secret was on the command line.
@@ -60,7 +60,7 @@ func TestAddWithoutCodeSavesNoTokens(t *testing.T) {
 	if p.Token != nil || p.ClientSecret != testSecret {
 		t.Errorf("stored %+v", p)
 	}
-	if n := w.zoho.Requests(zohotest.EndpointExchange); n != 0 {
+	if n := w.zoho.Requests(fakezoho.EndpointExchange); n != 0 {
 		t.Errorf("%d exchanges without --code", n)
 	}
 }
@@ -178,12 +178,12 @@ func TestAddPastedURLFromAnotherDC(t *testing.T) {
 	if p.DC != "IN" || p.AccountsServer != w.zoho.URL("IN") || p.APIDomain != "https://www.zohoapis.in" || p.Account != "in.user@example.com" {
 		t.Errorf("stored %s %s %s %s, want the IN data center", p.DC, p.AccountsServer, p.APIDomain, p.Account)
 	}
-	if n := w.zoho.RequestsAt("IN", zohotest.EndpointExchange); n != 1 {
+	if n := w.zoho.RequestsAt("IN", fakezoho.EndpointExchange); n != 1 {
 		t.Errorf("%d exchanges at IN, want 1", n)
 	}
 	// It refreshes where it lives.
 	w.run("refresh", "crm").want(t, 0)
-	if n := w.zoho.RequestsAt("IN", zohotest.EndpointRefresh); n != 1 {
+	if n := w.zoho.RequestsAt("IN", fakezoho.EndpointRefresh); n != 1 {
 		t.Errorf("%d refreshes at IN, want 1", n)
 	}
 }
@@ -195,7 +195,7 @@ func TestAddRefusesAnUnknownAccountsServer(t *testing.T) {
 	pasted := "https://example.com/cb?code=" + code + "&accounts-server=https%3A%2F%2Faccounts.evil.example"
 	w.runStdin(testSecret+"\n"+pasted+"\n", addArgs("crm", "--code")...).
 		wantErr(t, 1, "not a Zoho data center ztm knows")
-	if w.zoho.Requests(zohotest.EndpointExchange) != 0 || w.names() != "" {
+	if w.zoho.Requests(fakezoho.EndpointExchange) != 0 || w.names() != "" {
 		t.Error("the secret went to an unknown server, or a profile was saved")
 	}
 }

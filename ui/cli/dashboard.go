@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
-	"ztm/ui"
+	"ztm/oauth/fakezoho"
+	"ztm/ui/tui"
 	"ztm/ui/demo"
 )
 
@@ -25,17 +25,17 @@ func runDashboard(ctx context.Context, e Env, g *globals) error {
 	if err != nil {
 		return err
 	}
-	return e.runTUI(ctx, ui.Config{
-		Paths: p, DCs: dcs, OAuth: ui.NewOAuthClient(dcs, e.HTTP, e.Now),
+	return e.runTUI(ctx, tui.Config{
+		Paths: p, DCs: dcs, OAuth: tui.NewOAuthClient(dcs, e.HTTP, e.Now),
 		Now: e.Now, Getenv: e.Getenv, ScryptWorkFactor: e.ScryptWorkFactor, ClipboardClear: clear,
 	})
 }
 
-func (e Env) runTUI(ctx context.Context, cfg ui.Config) error {
+func (e Env) runTUI(ctx context.Context, cfg tui.Config) error {
 	if e.RunTUI != nil {
 		return e.RunTUI(ctx, cfg)
 	}
-	return ui.Run(ctx, cfg)
+	return tui.Run(ctx, cfg)
 }
 
 var demoCmd = &command{
@@ -46,7 +46,7 @@ var demoCmd = &command{
 Starts a fake Zoho accounts service on loopback ports and a throwaway vault
 with a dozen sample profiles in every data center (some expired, some about
 to expire). Refresh, copy, delete and the guided set-up all work; the vault
-is deleted on exit. The demo clients' secret is ` + zohotest.DemoSecret + `.
+is deleted on exit. The demo clients' secret is ` + fakezoho.DemoSecret + `.
 
 Example:
   ztm demo`,
@@ -63,8 +63,8 @@ Example:
 		// The guided set-up's Self Client path needs a code from the fake
 		// console: tell the user where to get one.
 		fmt.Fprintf(e.Stderr, "ztm demo: fake Zoho at %s (and one port per data center)\n", d.Cluster.URL("US"))
-		return e.runTUI(ctx, ui.Config{
-			Paths: d.Paths, DCs: d.DCs, OAuth: ui.NewOAuthClient(d.DCs, e.HTTP, e.Now),
+		return e.runTUI(ctx, tui.Config{
+			Paths: d.Paths, DCs: d.DCs, OAuth: tui.NewOAuthClient(d.DCs, e.HTTP, e.Now),
 			Now: e.Now, Getenv: e.Getenv, Demo: "DEMO · fake Zoho", ClipboardClear: 45 * time.Second,
 		})
 	},

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/term"
 
-	"ztm/ui"
+	"ztm/ui/tui"
 )
 
 // Env is everything a command touches outside the process.
@@ -34,8 +34,8 @@ type Env struct {
 	// StdinIsTerminal says whether Stdin is a person typing rather than a
 	// pipe; secrets are read from a pipe without a prompt.
 	StdinIsTerminal bool
-	// RunTUI starts the dashboard; the default is ui.Run.
-	RunTUI func(ctx context.Context, cfg ui.Config) error
+	// RunTUI starts the dashboard; the default is tui.Run.
+	RunTUI func(ctx context.Context, cfg tui.Config) error
 	// ScryptWorkFactor, when set, lowers the cost of new passphrases (tests).
 	ScryptWorkFactor int
 }

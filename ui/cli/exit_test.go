@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
@@ -35,24 +35,24 @@ func TestExitCodes(t *testing.T) {
 			return []string{"token", "crm"}
 		}, 4, []string{"refresh: Zoho no longer accepts this refresh token (invalid_code)", "consent again"}},
 		{"Zoho refused: invalid_client", func(w *world) []string {
-			w.zoho.InjectFault(zohotest.EndpointRefresh, zohotest.Fault{Body: `{"error":"invalid_client"}`})
+			w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
 			w.clock.Advance(2 * time.Hour)
 			return []string{"token", "crm"}
 		}, 4, []string{"invalid_client", "you chose EU"}},
 		{"Zoho refused: throttled", func(w *world) []string {
-			w.zoho.InjectFault(zohotest.EndpointRefresh, zohotest.Fault{Status: http.StatusBadRequest,
+			w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Status: http.StatusBadRequest,
 				Body: `{"error":"Access Denied","error_description":"You have made too many requests continuously. Please try again after some time.","status":"failure"}`})
 			w.clock.Advance(2 * time.Hour)
 			return []string{"token", "crm"}
 		}, 4, []string{"Zoho is throttling requests", "wait about 10 minutes"}},
 		{"Zoho refused: an HTML page", func(w *world) []string {
-			w.zoho.InjectFault(zohotest.EndpointRefresh, zohotest.Fault{Status: http.StatusBadGateway, ContentType: "text/html", Body: "<html>502</html>"})
+			w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Status: http.StatusBadGateway, ContentType: "text/html", Body: "<html>502</html>"})
 			return []string{"refresh", "crm"}
 		}, 4, []string{"web page instead of JSON (HTTP 502)"}},
 		{"budget spent", func(w *world) []string {
 			for range 10 {
 				if r := w.run("refresh", "crm"); r.code != 0 {
-					w.t.Fatalf("refresh %d: %s", w.zoho.Requests(zohotest.EndpointRefresh), r)
+					w.t.Fatalf("refresh %d: %s", w.zoho.Requests(fakezoho.EndpointRefresh), r)
 				}
 				w.clock.Advance(time.Second)
 			}
@@ -64,7 +64,7 @@ func TestExitCodes(t *testing.T) {
 			return []string{"token", "far"}
 		}, 5, []string{"could not reach 127.0.0.1:", "connection refused", "check your network"}},
 		{"network: connection dropped", func(w *world) []string {
-			w.zoho.InjectFault(zohotest.EndpointRefresh, zohotest.Fault{CloseConnection: true})
+			w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{CloseConnection: true})
 			return []string{"refresh", "crm"}
 		}, 5, []string{"could not reach 127.0.0.1:", "closed before an answer came"}},
 	}
@@ -116,7 +116,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	code := w.zoho.SelfClientCode(testClientID, "EU", scopes(), 0)
 	secrets := []string{testSecret, p.Token.AccessToken, p.Token.RefreshToken, code, testBundlePwd}
 	echo := "client_secret=" + testSecret + "&refresh_token=" + p.Token.RefreshToken + "&code=" + code
-	faults := []zohotest.Fault{
+	faults := []fakezoho.Fault{
 		{Body: `{"error":"invalid_client","error_description":"` + echo + `"}`},
 		{Status: http.StatusBadRequest, Body: `{"error":"` + testSecret + `"}`},
 		{Status: http.StatusInternalServerError, ContentType: "text/plain", Body: echo},
@@ -125,23 +125,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	var all []result
 	for _, f := range faults {
-		w.zoho.InjectFault(zohotest.EndpointRefresh, f)
+		w.zoho.InjectFault(fakezoho.EndpointRefresh, f)
 		r := w.run("token", "crm")
 		if r.code == 0 {
 			t.Fatalf("a refresh fault succeeded:\n%s", r)
 		}
 		all = append(all, r)
-		w.zoho.InjectFault(zohotest.EndpointRefresh, f)
+		w.zoho.InjectFault(fakezoho.EndpointRefresh, f)
 		all = append(all, w.run("refresh", "crm"))
 	}
-	w.zoho.InjectFault(zohotest.EndpointExchange, faults[0])
+	w.zoho.InjectFault(fakezoho.EndpointExchange, faults[0])
 	all = append(all, w.runStdin(testSecret+"\n"+code+"\n", addArgs("other", "--code")...))
 	all = append(all, w.runStdin(testSecret+"\nnot a code at all\n", addArgs("other", "--code")...))
 	all = append(all, w.runStdin(testSecret+"\n"+testSecret+"\n", addArgs("other", "--code")...))
 	all = append(all, w.run("rm", "crm", "--revoke", "--yes", "--frob"))
 	w.env["ZTM_BUNDLE_PASSPHRASE"] = testBundlePwd
 	all = append(all, w.run("export", "--passphrase", "--to", "age1x"))
-	w.zoho.InjectFault(zohotest.EndpointRevoke, faults[0])
+	w.zoho.InjectFault(fakezoho.EndpointRevoke, faults[0])
 	all = append(all, w.run("rm", "crm", "--revoke", "--yes"))
 	all = append(all, w.run("list"), w.run("list", "--json"), w.run("show", "crm"), w.run("show", "crm", "--json"))
 	for _, r := range all {

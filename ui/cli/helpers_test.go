@@ -16,8 +16,8 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/oauth/zohotest"
-	"ztm/ui"
+	"ztm/oauth/fakezoho"
+	"ztm/ui/tui"
 	"ztm/vault"
 )
 
@@ -67,7 +67,7 @@ func (c *clock) Advance(d time.Duration) {
 type world struct {
 	t     testing.TB
 	clock *clock
-	zoho  *zohotest.Cluster
+	zoho  *fakezoho.Cluster
 	dcs   model.DataCenters
 	dir   string
 	paths vault.Paths
@@ -130,9 +130,9 @@ func newBareWorld(t testing.TB) *world {
 // that run the real binary, which cannot share an injected one).
 func newBareWorldClock(t testing.TB, now func() time.Time, clk *clock) *world {
 	t.Helper()
-	z := zohotest.New(zohotest.Options{Now: now})
+	z := fakezoho.New(fakezoho.Options{Now: now})
 	t.Cleanup(z.Close)
-	z.AddClient(zohotest.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
+	z.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
 	base := t.TempDir()
 	dir := filepath.Join(base, "ztm")
 	w := &world{
@@ -204,7 +204,7 @@ func (w *world) runStdin(stdin string, args ...string) result {
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
 		Getenv: w.getenv, Now: w.clock.Now,
 		Prompt: w.prompt, StdinIsTerminal: w.stdinTTY,
-		RunTUI:           func(context.Context, ui.Config) error { return errors.New("no TUI in tests") },
+		RunTUI:           func(context.Context, tui.Config) error { return errors.New("no TUI in tests") },
 		ScryptWorkFactor: testWorkFactor,
 	}
 	code := Main(args, e)
@@ -285,10 +285,10 @@ func (w *world) profile(name string, opts ...profileOpt) model.Profile {
 	}
 	p.APIDomain = dc.APIDomain
 	if p.Account == "" {
-		p.Account = zohotest.DefaultUser(p.DC)
+		p.Account = fakezoho.DefaultUser(p.DC)
 	}
 	if p.Token != nil {
-		p.Token.RefreshToken = w.zoho.MintRefreshToken(testClientID, zohotest.DefaultUser(p.DC), p.DC, p.Scopes)
+		p.Token.RefreshToken = w.zoho.MintRefreshToken(testClientID, fakezoho.DefaultUser(p.DC), p.DC, p.Scopes)
 		w.refreshTokens[name] = p.Token.RefreshToken
 	}
 	return p

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // fourProfiles is a vault a user might have: one valid, one expiring, one
@@ -171,7 +171,7 @@ func TestRefreshNamed(t *testing.T) {
 	if got.AccessToken == old.AccessToken || !w.zoho.ValidAccessToken(got.AccessToken) {
 		t.Errorf("the vault still has the old access token")
 	}
-	if n := w.zoho.Requests(zohotest.EndpointRefresh); n != 1 {
+	if n := w.zoho.Requests(fakezoho.EndpointRefresh); n != 1 {
 		t.Errorf("%d refresh calls, want 1", n)
 	}
 }
@@ -200,7 +200,7 @@ func TestRefreshAllOnlyExpiredOrExpiring(t *testing.T) {
 			t.Errorf("line %d = %q, want it to start %q", i, lines[i], want[i])
 		}
 	}
-	if n := w.zoho.Requests(zohotest.EndpointRefresh); n != 2 {
+	if n := w.zoho.Requests(fakezoho.EndpointRefresh); n != 2 {
 		t.Errorf("%d refresh calls, want 2 (books-in and desk-us)", n)
 	}
 	after := w.stored()
@@ -269,7 +269,7 @@ func TestRm(t *testing.T) {
 	if got := w.names(); got != "books-in desk-us new" {
 		t.Errorf("profiles after rm: %s", got)
 	}
-	if w.zoho.Requests(zohotest.EndpointRevoke) != 0 || !w.zoho.ValidRefreshToken(w.refreshTokens["crm-eu"]) {
+	if w.zoho.Requests(fakezoho.EndpointRevoke) != 0 || !w.zoho.ValidRefreshToken(w.refreshTokens["crm-eu"]) {
 		t.Error("rm without --revoke revoked the refresh token")
 	}
 	w.run("rm", "crm-eu", "--yes").wantErr(t, 2, "no such profile")
@@ -332,7 +332,7 @@ func TestRmRevokeAlreadyRevoked(t *testing.T) {
 func TestRmRevokeKeepsTheProfileWhenZohoRefuses(t *testing.T) {
 	t.Parallel()
 	w := fourProfiles(t)
-	w.zoho.InjectFault(zohotest.EndpointRevoke, zohotest.Fault{Body: `{"error":"invalid_client"}`})
+	w.zoho.InjectFault(fakezoho.EndpointRevoke, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
 	w.run("rm", "crm-eu", "--revoke", "--yes").wantErr(t, 4, "invalid_client", "crm-eu was kept")
 	if got := w.names(); got != "books-in crm-eu desk-us new" {
 		t.Errorf("profiles: %s", got)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"ztm/ui"
+	"ztm/ui/tui"
 	"ztm/vault"
 )
 
@@ -152,11 +152,11 @@ func TestCompleteProfilesNeverPrompts(t *testing.T) {
 func TestNoCommandStartsTheDashboard(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var got ui.Config
+	var got tui.Config
 	var out strings.Builder
 	e := Env{
 		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.clock.Now,
-		RunTUI: func(_ context.Context, cfg ui.Config) error { got = cfg; return nil },
+		RunTUI: func(_ context.Context, cfg tui.Config) error { got = cfg; return nil },
 	}
 	if code := Main(nil, e); code != 0 {
 		t.Fatalf("exit %d: %s", code, out.String())
@@ -192,7 +192,7 @@ func TestNoCommandStartsTheDashboard(t *testing.T) {
 	}
 	e.Getenv = w.getenv
 	// Its errors are reported like any other.
-	e.RunTUI = func(context.Context, ui.Config) error { return errors.New("boom") }
+	e.RunTUI = func(context.Context, tui.Config) error { return errors.New("boom") }
 	if code := Main(nil, e); code != 1 || !strings.Contains(out.String(), "ztm: boom\n") {
 		t.Errorf("exit %d, output %q", code, out.String())
 	}
@@ -201,12 +201,12 @@ func TestNoCommandStartsTheDashboard(t *testing.T) {
 func TestDemoUsesAFakeZohoAndAThrowawayVault(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var got ui.Config
+	var got tui.Config
 	var profiles int
 	var errb strings.Builder
 	e := Env{
 		Stdin: strings.NewReader(""), Stdout: &errb, Stderr: &errb, Getenv: w.getenv, Now: w.clock.Now,
-		RunTUI: func(_ context.Context, cfg ui.Config) error {
+		RunTUI: func(_ context.Context, cfg tui.Config) error {
 			got = cfg
 			key, err := vault.LoadKey(cfg.Paths.Identity, nil)
 			if err != nil {

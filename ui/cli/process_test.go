@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 // TestTwentyProcessesOneRefresh is issue 6's promise, with the real binary:
@@ -24,7 +24,7 @@ func TestTwentyProcessesOneRefresh(t *testing.T) {
 	old := w.add("crm", expiresIn(-time.Minute))
 	// Zoho takes a moment to answer, so the others surely arrive while the
 	// first refresh is in flight and must wait for its result.
-	w.zoho.InjectFault(zohotest.EndpointRefresh, zohotest.Fault{Delay: 300 * time.Millisecond})
+	w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Delay: 300 * time.Millisecond})
 
 	const n = 20
 	args := []string{"token", "crm"}
@@ -58,7 +58,7 @@ func TestTwentyProcessesOneRefresh(t *testing.T) {
 	}
 	wg.Wait()
 
-	if got := w.zoho.Requests(zohotest.EndpointRefresh); got != 1 {
+	if got := w.zoho.Requests(fakezoho.EndpointRefresh); got != 1 {
 		t.Errorf("%d processes made %d refresh calls, want 1", n, got)
 	}
 	first := outs[0].stdout

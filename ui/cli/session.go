@@ -5,7 +5,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/ui"
+	"ztm/ui/tui"
 	"ztm/vault"
 )
 
@@ -83,14 +83,14 @@ func (s *session) loadOAuth() error {
 		return err
 	}
 	s.dcs = dcs
-	s.zoho = ui.NewOAuthClient(dcs, s.e.HTTP, s.e.Now)
+	s.zoho = tui.NewOAuthClient(dcs, s.e.HTTP, s.e.Now)
 	return nil
 }
 
 func (s *session) close() { s.v.Close() }
 
 // refresh is the vault's view of a Zoho refresh.
-func (s *session) refresh() vault.RefreshFunc { return ui.RefreshWith(s.zoho) }
+func (s *session) refresh() vault.RefreshFunc { return tui.RefreshWith(s.zoho) }
 
 // passphraseSource returns how to get the passphrase when the key needs
 // one: ZTM_PASSPHRASE, else a prompt on the terminal, else an error that

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 )
 
 func TestTokenPrintsOnlyTheToken(t *testing.T) {
@@ -22,7 +22,7 @@ func TestTokenPrintsOnlyTheToken(t *testing.T) {
 	if r.stderr != "" {
 		t.Errorf("stderr = %q, want nothing", r.stderr)
 	}
-	if n := w.zoho.Requests(zohotest.EndpointRefresh); n != 0 {
+	if n := w.zoho.Requests(fakezoho.EndpointRefresh); n != 0 {
 		t.Errorf("a valid token made %d refresh calls", n)
 	}
 	// Profile names ignore case, and flags may follow the name.
@@ -53,7 +53,7 @@ func TestTokenRefreshesOnlyUnderTheMargin(t *testing.T) {
 			old := w.add("crm", expiresIn(tt.left))
 			r := w.run(append([]string{"token", "crm"}, tt.args...)...).want(t, 0)
 			got := strings.TrimSuffix(r.stdout, "\n")
-			calls := w.zoho.Requests(zohotest.EndpointRefresh)
+			calls := w.zoho.Requests(fakezoho.EndpointRefresh)
 			if !tt.refresh {
 				if calls != 0 || got != old.Token.AccessToken {
 					t.Fatalf("want the stored token and no refresh; got %q after %d refresh calls", got, calls)
@@ -71,9 +71,9 @@ func TestTokenRefreshesOnlyUnderTheMargin(t *testing.T) {
 				t.Errorf("the vault holds %+v, want the new access token and the old refresh token", stored)
 			}
 			// The next caller gets the stored token without asking Zoho.
-			if r := w.run("token", "crm").want(t, 0); r.stdout != got+"\n" || w.zoho.Requests(zohotest.EndpointRefresh) != 1 {
+			if r := w.run("token", "crm").want(t, 0); r.stdout != got+"\n" || w.zoho.Requests(fakezoho.EndpointRefresh) != 1 {
 				t.Errorf("second call printed %q after %d refresh calls; want %q and still 1 call",
-					r.stdout, w.zoho.Requests(zohotest.EndpointRefresh), got)
+					r.stdout, w.zoho.Requests(fakezoho.EndpointRefresh), got)
 			}
 		})
 	}
@@ -126,7 +126,7 @@ func TestHeader(t *testing.T) {
 	if r.stdout != "Authorization: Zoho-oauthtoken "+tok+"\n" || r.stderr != "" {
 		t.Errorf("want the refreshed token's header alone\n%s", r)
 	}
-	if n := w.zoho.Requests(zohotest.EndpointRefresh); n != 1 {
+	if n := w.zoho.Requests(fakezoho.EndpointRefresh); n != 1 {
 		t.Errorf("%d refresh calls, want 1", n)
 	}
 	w.run("header", "crm", "--json").wantErr(t, 1, "flag provided but not defined: -json", "--help")
@@ -201,7 +201,7 @@ func TestValidTokenNeedsNoDataCenters(t *testing.T) {
 		t.Errorf("token crm = %q", r.stdout)
 	}
 	w.run("token", "old").wantErr(t, 1, "ZTM_DATACENTERS names", "not a JSON list of data centers")
-	if w.zoho.Requests(zohotest.EndpointRefresh) != 0 {
+	if w.zoho.Requests(fakezoho.EndpointRefresh) != 0 {
 		t.Error("a refresh went out without the data-center table")
 	}
 	if tok := w.stored()["old"].Token; tok.LastError != "" {

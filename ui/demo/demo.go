@@ -1,4 +1,4 @@
-// Package demo sets up ztm's demo: the fake Zoho from oauth/zohotest on
+// Package demo sets up ztm's demo: the fake Zoho from oauth/fakezoho on
 // loopback ports and a throwaway vault with a dozen sample profiles across
 // every data center, some expired, some about to expire. Everything works
 // (refresh, copy, delete with revoke, the guided set-up) without a Zoho
@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
 // Demo is a running demo; Close stops the fake and removes the vault.
 type Demo struct {
-	Cluster *zohotest.Cluster
+	Cluster *fakezoho.Cluster
 	Paths   vault.Paths
 	DCs     model.DataCenters
 	dir     string
@@ -53,8 +53,8 @@ var samples = []sample{
 
 // Start runs the fake Zoho and fills a new vault in a temporary directory.
 func Start(now time.Time) (*Demo, error) {
-	c := zohotest.New(zohotest.Options{Consent: zohotest.ConsentPage, DeviceInterval: 5 * time.Second})
-	for _, cl := range zohotest.DemoClients() {
+	c := fakezoho.New(fakezoho.Options{Consent: fakezoho.ConsentPage, DeviceInterval: 5 * time.Second})
+	for _, cl := range fakezoho.DemoClients() {
 		c.AddClient(cl)
 	}
 	dir, err := os.MkdirTemp("", "ztm-demo-*")
@@ -83,17 +83,17 @@ func (d *Demo) fill(tx *vault.Tx, now time.Time) error {
 		dc, _ := d.DCs.ByID(s.dc)
 		p := model.Profile{
 			Name: s.name, DC: dc.ID, AccountsServer: dc.AccountsServer, APIDomain: dc.APIDomain,
-			ClientType: s.kind, ClientSecret: zohotest.DemoSecret, Scopes: s.scopes,
-			Consent: model.UserConsent, Account: zohotest.DefaultUser(dc.ID), Tags: s.tags, KeepAlive: s.keep,
+			ClientType: s.kind, ClientSecret: fakezoho.DemoSecret, Scopes: s.scopes,
+			Consent: model.UserConsent, Account: fakezoho.DefaultUser(dc.ID), Tags: s.tags, KeepAlive: s.keep,
 			Notes: "a demo profile: its tokens come from the built-in fake Zoho",
 		}
 		switch s.kind {
 		case model.SelfClient:
-			p.ClientID = zohotest.DemoSelfClientID
+			p.ClientID = fakezoho.DemoSelfClientID
 		case model.ServerClient:
-			p.ClientID, p.RedirectURI = zohotest.DemoServerClientID, zohotest.DemoRedirectURI
+			p.ClientID, p.RedirectURI = fakezoho.DemoServerClientID, fakezoho.DemoRedirectURI
 		case model.NonBrowserClient:
-			p.ClientID = zohotest.DemoDeviceClientID
+			p.ClientID = fakezoho.DemoDeviceClientID
 		}
 		if s.health != model.HealthMissing {
 			rt := d.Cluster.MintRefreshToken(p.ClientID, p.Account, dc.ID, s.scopes)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
@@ -54,14 +54,14 @@ func (f *fixture) selfClientProfile(name, dcID string, expires time.Time) model.
 		f.t.Fatalf("no data center %s", dcID)
 	}
 	scopes := []string{"ZohoBooks.fullaccess.all", "AaaServer.profile.READ"}
-	user := zohotest.DefaultUser(dc.ID)
+	user := fakezoho.DefaultUser(dc.ID)
 	return model.Profile{
 		Name: name, DC: dc.ID, AccountsServer: dc.AccountsServer, APIDomain: dc.APIDomain,
-		ClientType: model.SelfClient, ClientID: zohotest.DemoSelfClientID, ClientSecret: zohotest.DemoSecret,
+		ClientType: model.SelfClient, ClientID: fakezoho.DemoSelfClientID, ClientSecret: fakezoho.DemoSecret,
 		Scopes: scopes, Consent: model.UserConsent, Account: user,
 		Token: &model.Token{
 			AccessToken:  "1000.0000000000000000e2e0expired0000.0000000000000000000000000000000",
-			RefreshToken: f.zoho.MintRefreshToken(zohotest.DemoSelfClientID, user, dc.ID, scopes),
+			RefreshToken: f.zoho.MintRefreshToken(fakezoho.DemoSelfClientID, user, dc.ID, scopes),
 			TokenType:    "Bearer", ObtainedAt: expires.Add(-time.Hour), ExpiresAt: expires,
 			GrantedScopes: scopes, Health: model.HealthOK,
 		},
@@ -100,7 +100,7 @@ func TestDashboardRefresh(t *testing.T) {
 	tm.waitUntil(name+" to count down from 59m", slow(5*time.Second), func(s string) bool {
 		return strings.Contains(lineWith(s, name+" "), " 59m ")
 	})
-	if n := f.zoho.Requests(zohotest.EndpointRefresh); n != 1 {
+	if n := f.zoho.Requests(fakezoho.EndpointRefresh); n != 1 {
 		t.Errorf("%d refresh requests at Zoho, want 1", n)
 	}
 	first := stored()
@@ -131,7 +131,7 @@ func TestDashboardRefresh(t *testing.T) {
 	if strings.Contains(s, first.AccessToken) {
 		t.Errorf("the dashboard still shows the replaced token:\n%s", frame(s))
 	}
-	if n := f.zoho.Requests(zohotest.EndpointRefresh); n != 2 {
+	if n := f.zoho.Requests(fakezoho.EndpointRefresh); n != 2 {
 		t.Errorf("%d refresh requests at Zoho, want 2", n)
 	}
 }

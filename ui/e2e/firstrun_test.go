@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
@@ -68,11 +68,11 @@ func TestFirstRunWithPassphrase(t *testing.T) {
 	if !strings.Contains(s, "API Console for Europe (EU)") || !strings.Contains(s, f.zoho.URL("EU")) {
 		t.Errorf("the register step does not point at the EU console (%s):\n%s", f.zoho.URL("EU"), frame(s))
 	}
-	tm.typeText(zohotest.DemoSelfClientID)
+	tm.typeText(fakezoho.DemoSelfClientID)
 	tm.keys("Tab")
-	tm.typeText(zohotest.DemoSecret)
-	s = tm.waitFor(zohotest.DemoSelfClientID, 5*time.Second)
-	if strings.Contains(s, zohotest.DemoSecret) {
+	tm.typeText(fakezoho.DemoSecret)
+	s = tm.waitFor(fakezoho.DemoSelfClientID, 5*time.Second)
+	if strings.Contains(s, fakezoho.DemoSecret) {
 		t.Error("the client secret is shown as typed")
 	}
 	tm.keys("Enter")
@@ -92,17 +92,17 @@ func TestFirstRunWithPassphrase(t *testing.T) {
 	tm.waitFor("opened in your browser", 5*time.Second)
 	v := f.waitVisits(1, slow(10*time.Second))[0]
 	if v.Start != f.zoho.URL("EU") || v.Status != 200 ||
-		!strings.Contains(v.Body, "<title>Fake Zoho API Console (EU)</title>") || !strings.Contains(v.Body, zohotest.DemoSelfClientID) {
+		!strings.Contains(v.Body, "<title>Fake Zoho API Console (EU)</title>") || !strings.Contains(v.Body, fakezoho.DemoSelfClientID) {
 		t.Errorf("the browser opened %s and got %d %.200q, want the EU console page", v.Start, v.Status, v.Body)
 	}
 
 	// The user generates a code in the console and types it.
-	code := f.zoho.SelfClientCode(zohotest.DemoSelfClientID, "EU", scopes, 5*time.Minute)
+	code := f.zoho.SelfClientCode(fakezoho.DemoSelfClientID, "EU", scopes, 5*time.Minute)
 	tm.typeText(code)
 	tm.keys("Enter")
 	tm.waitFor("✓ "+name+" is ready.", 15*time.Second)
 	s = tm.waitFor("Access token valid for 59m", 5*time.Second)
-	for _, want := range []string{"Account: " + zohotest.DefaultUser("EU"), "ztm token " + name} {
+	for _, want := range []string{"Account: " + fakezoho.DefaultUser("EU"), "ztm token " + name} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the done page lacks %q:\n%s", want, frame(s))
 		}
@@ -114,7 +114,7 @@ func TestFirstRunWithPassphrase(t *testing.T) {
 		return strings.Contains(lineWith(s, name+" "), " 59m ")
 	})
 	row := lineWith(s, name+" ")
-	for _, want := range []string{" EU ", "59m", "ok", zohotest.DefaultUser("EU")} {
+	for _, want := range []string{" EU ", "59m", "ok", fakezoho.DefaultUser("EU")} {
 		if !strings.Contains(row, want) {
 			t.Errorf("the dashboard row lacks %q: %q", want, row)
 		}
@@ -139,10 +139,10 @@ func TestFirstRunWithPassphrase(t *testing.T) {
 	if !f.zoho.ValidAccessToken(got.AccessToken) {
 		t.Errorf("ztm token printed %q, which is not a live token of the fake", got.AccessToken)
 	}
-	if n := f.zoho.Requests(zohotest.EndpointExchange); n != 1 {
+	if n := f.zoho.Requests(fakezoho.EndpointExchange); n != 1 {
 		t.Errorf("%d code exchanges, want 1", n)
 	}
-	if n := f.zoho.Requests(zohotest.EndpointRefresh); n != 0 {
+	if n := f.zoho.Requests(fakezoho.EndpointRefresh); n != 0 {
 		t.Errorf("%d refreshes: ztm token should have printed the token from the exchange", n)
 	}
 	if got.DC != "EU" || got.AccountsServer != f.zoho.URL("EU") || got.ExpiresIn < 3000 {
@@ -156,7 +156,7 @@ func TestFirstRunWithPassphrase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{got.AccessToken, zohotest.DemoSecret, zohotest.DemoSelfClientID} {
+	for _, secret := range []string{got.AccessToken, fakezoho.DemoSecret, fakezoho.DemoSelfClientID} {
 		if bytes.Contains(raw, []byte(secret)) {
 			t.Errorf("the vault file holds %.12s... in plaintext", secret)
 		}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
@@ -40,7 +40,7 @@ func TestLoopbackGrant(t *testing.T) {
 	const name = "desk-us"
 	port := freePort(t)
 	redirect := "http://localhost:" + strconv.Itoa(port) + "/callback"
-	f.zoho.AddClient(zohotest.Client{ID: loopbackClientID, Secret: zohotest.DemoSecret, Type: model.ServerClient,
+	f.zoho.AddClient(fakezoho.Client{ID: loopbackClientID, Secret: fakezoho.DemoSecret, Type: model.ServerClient,
 		MultiDC: true, RedirectURIs: []string{redirect}})
 
 	out, status := f.ztm(f.env, "vault", "init", "--key-file")
@@ -69,7 +69,7 @@ func TestLoopbackGrant(t *testing.T) {
 	tm.keys("Tab")
 	tm.typeText(loopbackClientID)
 	tm.keys("Tab")
-	tm.typeText(zohotest.DemoSecret)
+	tm.typeText(fakezoho.DemoSecret)
 	tm.keys("Enter")
 
 	tm.waitFor("step 4 of 5: Scopes", 5*time.Second)
@@ -78,7 +78,7 @@ func TestLoopbackGrant(t *testing.T) {
 	// ztm listens, opens the browser, and the browser comes back to it:
 	// too fast to watch; the browser's log below shows the round trip.
 	s := tm.waitFor("✓ "+name+" is ready.", 20*time.Second)
-	for _, want := range []string{"Account: " + zohotest.DefaultUser("US")} {
+	for _, want := range []string{"Account: " + fakezoho.DefaultUser("US")} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the done page lacks %q:\n%s", want, frame(s))
 		}
@@ -99,10 +99,10 @@ func TestLoopbackGrant(t *testing.T) {
 	s = tm.waitUntil("the dashboard to show "+name+" counting down from 59m", slow(5*time.Second), func(s string) bool {
 		return strings.Contains(lineWith(s, name+" "), " 59m ")
 	})
-	if row := lineWith(s, name+" "); !strings.Contains(row, " US ") || !strings.Contains(row, zohotest.DefaultUser("US")) {
+	if row := lineWith(s, name+" "); !strings.Contains(row, " US ") || !strings.Contains(row, fakezoho.DefaultUser("US")) {
 		t.Errorf("dashboard row: %q", row)
 	}
-	if n := f.zoho.Requests(zohotest.EndpointExchange); n != 1 {
+	if n := f.zoho.Requests(fakezoho.EndpointExchange); n != 1 {
 		t.Errorf("%d code exchanges, want 1", n)
 	}
 

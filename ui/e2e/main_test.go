@@ -1,6 +1,6 @@
 // Package e2e drives the real ztm binary in tmux, as a person would: keys
 // go in with send-keys, the screen comes back with capture-pane, and a fake
-// Zoho (oauth/zohotest) runs in the test process behind a ZTM_DATACENTERS
+// Zoho (oauth/fakezoho) runs in the test process behind a ZTM_DATACENTERS
 // file. Each test has its own tmux server, home, config directory and vault.
 //
 // Without tmux on PATH every test skips and says so, unless ZTM_REQUIRE_TMUX=1
@@ -25,7 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
@@ -122,7 +122,7 @@ func slow(d time.Duration) time.Duration {
 // config directory and vault path, and the environment ztm runs with.
 type fixture struct {
 	t     *testing.T
-	zoho  *zohotest.Cluster
+	zoho  *fakezoho.Cluster
 	home  string
 	paths vault.Paths
 	// browserLog is where the BROWSER program records its visits.
@@ -136,9 +136,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	needTmux(t)
 	f := &fixture{t: t, home: t.TempDir()}
-	f.zoho = zohotest.New(zohotest.Options{})
+	f.zoho = fakezoho.New(fakezoho.Options{})
 	t.Cleanup(f.zoho.Close)
-	for _, cl := range zohotest.DemoClients() {
+	for _, cl := range fakezoho.DemoClients() {
 		f.zoho.AddClient(cl)
 	}
 	dcs, err := json.Marshal(f.zoho.DataCenters().All())

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"ztm/oauth/zohotest"
+	"ztm/oauth/fakezoho"
 	"ztm/vault"
 )
 
@@ -32,22 +32,22 @@ func TestWizardTakesPastes(t *testing.T) {
 	tm.keys("Enter") // Self Client
 
 	tm.waitFor("step 3 of 5: Register the client", 5*time.Second)
-	tm.paste(zohotest.DemoSelfClientID)
-	tm.waitFor(zohotest.DemoSelfClientID, 5*time.Second)
+	tm.paste(fakezoho.DemoSelfClientID)
+	tm.waitFor(fakezoho.DemoSelfClientID, 5*time.Second)
 	tm.keys("Tab")
-	tm.paste(zohotest.DemoSecret + "\n") // copied with the line end
-	tm.waitFor("Client secret "+strings.Repeat("•", len(zohotest.DemoSecret)), 5*time.Second)
+	tm.paste(fakezoho.DemoSecret + "\n") // copied with the line end
+	tm.waitFor("Client secret "+strings.Repeat("•", len(fakezoho.DemoSecret)), 5*time.Second)
 	tm.keys("Enter")
 
 	tm.waitFor("step 4 of 5: Scopes", 5*time.Second)
 	tm.keys("Enter")
 	tm.waitFor("open your Self Client and its Generate Code tab", 5*time.Second)
-	code := f.zoho.SelfClientCode(zohotest.DemoSelfClientID, "EU", []string{"AaaServer.profile.READ"}, 3*time.Minute)
+	code := f.zoho.SelfClientCode(fakezoho.DemoSelfClientID, "EU", []string{"AaaServer.profile.READ"}, 3*time.Minute)
 	tm.paste(" " + code + "\n")
 	tm.waitGone("paste here", 5*time.Second)
 	tm.keys("Enter")
 	tm.waitFor("✓ "+name+" is ready.", 15*time.Second)
-	if n := f.zoho.Requests(zohotest.EndpointExchange); n != 1 {
+	if n := f.zoho.Requests(fakezoho.EndpointExchange); n != 1 {
 		t.Errorf("%d code exchanges, want 1", n)
 	}
 }

@@ -1,0 +1,140 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"ztm/model"
+	"ztm/oauth"
+	"ztm/vault"
+)
+
+// benchClock is a fixed instant, so that every frame draws the same.
+var benchClock = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+// benchVault makes a key-file vault with n profiles spread over the data
+// centers, with every kind of expiry.
+func benchVault(b *testing.B, n int) Config {
+	b.Helper()
+	dir := b.TempDir()
+	p := vault.Paths{Dir: dir, Vault: filepath.Join(dir, "vault.age"), Identity: filepath.Join(dir, "identity.txt"), Lock: filepath.Join(dir, "vault.age.lock")}
+	v, err := vault.Create(p, vault.CreateOptions{GenerateKeyFile: true}, vault.Options{Now: func() time.Time { return benchClock }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	dcs := testDCs()
+	ids := dcs.IDs()
+	err = v.Update(context.Background(), func(tx *vault.Tx) error {
+		for i := 0; i < n; i++ {
+			dc, _ := dcs.ByID(ids[i%len(ids)])
+			prof := model.Profile{
+				Name: fmt.Sprintf("org-%04d", i), DC: dc.ID, AccountsServer: dc.AccountsServer, APIDomain: dc.APIDomain,
+				ClientType: model.SelfClient, ClientID: fmt.Sprintf("1000.%030d", i), ClientSecret: "secret",
+				Scopes: []string{"ZohoCRM.modules.ALL", "AaaServer.profile.READ"}, Consent: model.UserConsent,
+				Account: fmt.Sprintf("user%d@example.com", i), Tags: []string{"bench"},
+				Token: &model.Token{AccessToken: fmt.Sprintf("1000.a%d", i), RefreshToken: "1000.r",
+					ObtainedAt: benchClock.Add(-time.Duration(i%90) * time.Minute), ExpiresAt: benchClock.Add(time.Hour - time.Duration(i%90)*time.Minute)},
+			}
+			if err := tx.CreateProfile(&prof); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Config{Paths: p, DCs: dcs, Now: func() time.Time { return benchClock }, Clipboard: nopClipboard{}, OpenURL: func(string) error { return nil }}
+}
+
+func testDCs() model.DataCenters {
+	dcs, err := oauth.LoadDataCenters(func(string) string { return "" })
+	if err != nil {
+		panic(err)
+	}
+	return dcs
+}
+
+type nopClipboard struct{}
+
+func (nopClipboard) Write(string) error    { return nil }
+func (nopClipboard) Read() (string, error) { return "", nil }
+
+// BenchmarkFirstFrame: from start to the first dashboard frame with 1,000
+// profiles, in key-file mode: load the key, decrypt and load the vault,
+// read the profiles, draw.
+func BenchmarkFirstFrame(b *testing.B) {
+	cfg := benchVault(b, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		a := firstFrame(b, cfg, 120, 40)
+		_ = a.View()
+		a.shutdown()
+	}
+}
+
+// firstFrame walks the start-up path as the program does, without the
+// timers: unlock (key file, no prompt), open the dashboard, load.
+func firstFrame(b *testing.B, cfg Config, w, h int) *App {
+	a := New(cfg)
+	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	a.Update(openCmd(a.c.Cfg, nil)())
+	a.Update(loadProfiles(a.c.Vault, false)())
+	if a.dash == nil || len(a.dash.profiles) == 0 {
+		b.Fatal("the dashboard did not load")
+	}
+	return a
+}
+
+// BenchmarkDashboardFrame: drawing one frame of the dashboard with 1,000
+// profiles (what every one-second tick costs).
+func BenchmarkDashboardFrame(b *testing.B) {
+	for _, size := range [][2]int{{120, 40}, {200, 60}} {
+		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
+			cfg := benchVault(b, 1000)
+			a := firstFrame(b, cfg, size[0], size[1])
+			a.dash.detail = true
+			b.ResetTimer()
+			for b.Loop() {
+				_ = a.View()
+			}
+			a.shutdown()
+		})
+	}
+}
+
+// BenchmarkIdleCPU runs the real program (renderer, one-second ticks,
+// change polling) on 1,000 profiles for a few seconds with nobody typing,
+// and reports the CPU it used as a percentage of one core.
+func BenchmarkIdleCPU(b *testing.B) {
+	cfg := benchVault(b, 1000)
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(ctx, cfg, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(120, 40))
+		}()
+		time.Sleep(2 * time.Second) // unlock and first frames
+		before := cpuTime()
+		const window = 8 * time.Second
+		time.Sleep(window)
+		used := cpuTime() - before
+		cancel()
+		<-done
+		b.ReportMetric(100*used.Seconds()/window.Seconds(), "%CPU")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"time"
+
+	"ztm/model"
+	"ztm/vault"
+)
+
+// Messages: the answers of commands, and requests between screens.
+type (
+	// tickMsg is the one-second heartbeat of the countdowns.
+	tickMsg time.Time
+
+	// unlockedMsg: the vault is open (from the unlock or first-run screen).
+	unlockedMsg struct {
+		v       *vault.Vault
+		created bool // a new vault: go straight to adding a profile
+	}
+	// unlockFailedMsg: a wrong passphrase, or a vault that will not open.
+	unlockFailedMsg struct{ err error }
+
+	// profilesMsg carries a fresh read of every profile.
+	profilesMsg struct {
+		profiles []model.Profile
+		budgets  map[string]model.RefreshBudget
+		err      error
+	}
+	// eventsMsg carries the recent events of the selected profile.
+	eventsMsg struct {
+		profile string
+		events  []model.Event
+	}
+
+	// refreshStartMsg marks profiles as refreshing (spinners on).
+	refreshStartMsg struct{ names []string }
+
+	// copiedMsg reports a copy to the clipboard.
+	copiedMsg struct {
+		name   string // the profile copied from
+		what   string
+		method string
+		value  string
+		err    error
+		// then is set when the copy first refreshed the token.
+		refreshed bool
+	}
+	// clipboardClearMsg asks to clear the clipboard if it still holds value.
+	clipboardClearMsg struct{ value string }
+	// clipboardClearedMsg reports the clear.
+	clipboardClearedMsg struct{ cleared bool }
+
+	// deletedMsg reports a deletion (and a revoke, if asked).
+	deletedMsg struct {
+		name    string
+		revoked bool
+		already bool // Zoho said the refresh token was already revoked
+		err     error
+	}
+	// savedMsg reports a change to a profile (keep-alive, edit).
+	savedMsg struct {
+		what string
+		err  error
+	}
+
+	// statusMsg shows a line in the status bar.
+	statusMsg struct {
+		text string
+		err  bool
+	}
+	// statusExpireMsg fades the status line that has this id.
+	statusExpireMsg struct{ id int }
+
+	// openWizardMsg opens the add/edit wizard; profile nil means a new one.
+	openWizardMsg struct {
+		profile *model.Profile
+		// consentOnly jumps straight to getting a new grant.
+		consentOnly bool
+	}
+	// wizardDoneMsg closes the wizard; saved names the profile to select.
+	wizardDoneMsg struct{ saved string }
+
+	// confirmMsg is the answer to a confirmation dialog.
+	confirmMsg struct {
+		id     string
+		yes    bool
+		option bool // the dialog's extra choice (revoke first, say)
+	}
+)
