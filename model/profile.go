@@ -85,7 +85,46 @@ const (
 	GrantLoopback   GrantMethod = "loopback" // ztm catches the redirect on localhost
 	GrantPasteURL   GrantMethod = "paste"    // user pastes the URL the browser landed on
 	GrantDeviceFlow GrantMethod = "device"   // device flow for Non-browser clients
+	// GrantClientCredentials is Zoho's client-credentials grant (Self Client
+	// only): no consent and no refresh token; ztm asks again at expiry.
+	GrantClientCredentials GrantMethod = "client-credentials"
 )
+
+// Environment says which kind of org a profile's tokens belong to. A CRM
+// sandbox or developer org is a separate org with its own tokens and API
+// host; a refresh token of one cannot be used for another.
+type Environment string
+
+// The environments Zoho offers; the empty value reads as production.
+const (
+	Production Environment = "production"
+	Sandbox    Environment = "sandbox"
+	Developer  Environment = "developer"
+)
+
+// Environments lists them in the order they are offered.
+var Environments = []Environment{Production, Sandbox, Developer}
+
+// ParseEnvironment accepts the three names; empty means production.
+func ParseEnvironment(s string) (Environment, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "production", "prod":
+		return Production, nil
+	case "sandbox":
+		return Sandbox, nil
+	case "developer", "dev":
+		return Developer, nil
+	}
+	return "", fmt.Errorf("unknown environment %q: use production, sandbox or developer", s)
+}
+
+// OrDefault is the environment, production when unset.
+func (e Environment) OrDefault() Environment {
+	if e == "" {
+		return Production
+	}
+	return e
+}
 
 // Profile is one Zoho client and the tokens ztm keeps for it.
 type Profile struct {
@@ -111,6 +150,15 @@ type Profile struct {
 	// KeepAlive asks a running TUI to refresh this profile shortly before
 	// its access token expires.
 	KeepAlive bool
+	// Environment is production (the default), sandbox or developer.
+	Environment Environment
+	// ClientCredentials marks a Self Client profile whose tokens come from
+	// the client-credentials grant: there is never a refresh token, and a
+	// "refresh" asks for a new token with the client id and secret.
+	ClientCredentials bool
+	// SOID is the org a client-credentials token is for, as Zoho writes it
+	// (ZohoCRM.<org id>); empty for products that need none.
+	SOID string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Token is nil until the first successful exchange.
@@ -119,6 +167,9 @@ type Profile struct {
 
 // GrantMethod derives how this profile gets a grant.
 func (p Profile) GrantMethod() GrantMethod {
+	if p.ClientCredentials {
+		return GrantClientCredentials
+	}
 	switch p.ClientType {
 	case SelfClient:
 		return GrantPasteCode

@@ -7,8 +7,8 @@ import (
 
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
-	"ztm/ui/tui"
 	"ztm/ui/demo"
+	"ztm/ui/tui"
 )
 
 // runDashboard starts the TUI on the vault the flags and environment name.
