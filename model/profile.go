@@ -158,7 +158,7 @@ type Profile struct {
 	ClientCredentials bool
 	// SOID is the org a client-credentials token is for, as Zoho writes it
 	// (ZohoCRM.<org id>); empty for products that need none.
-	SOID string
+	SOID      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Token is nil until the first successful exchange.
