@@ -11,7 +11,6 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/ui/tui"
 	"ztm/vault"
 )
 
@@ -141,7 +140,7 @@ func runAdd(ctx context.Context, e Env, g *globals, c *command, args []string) e
 	if dc, ok := grant.OtherDC(p, s.dcs); ok && knownServer(s.dcs, dc.AccountsServer) {
 		fmt.Fprintf(e.Stderr, "ztm: the code came from %s, not %s: exchanging it at %s\n", dc.ID, dcLabel(p), dc.AccountsServer)
 	}
-	saved, err := tui.SaveGrant(ctx, s.zoho, s.v, p, grant, "")
+	saved, err := s.app.SaveGrant(ctx, p, grant, "")
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/ui/app"
 	"ztm/ui/demo"
 	"ztm/ui/tui"
 )
@@ -26,7 +27,7 @@ func runDashboard(ctx context.Context, e Env, g *globals) error {
 		return err
 	}
 	return e.runTUI(ctx, tui.Config{
-		Paths: p, DCs: dcs, OAuth: tui.NewOAuthClient(dcs, e.HTTP, e.Now),
+		Paths: p, DCs: dcs, OAuth: app.NewOAuthClient(app.Env{Now: e.Now, HTTP: e.HTTP}, dcs),
 		Now: e.Now, Getenv: e.Getenv, ScryptWorkFactor: e.ScryptWorkFactor, ClipboardClear: clear,
 	})
 }
@@ -64,7 +65,7 @@ Example:
 		// console: tell the user where to get one.
 		fmt.Fprintf(e.Stderr, "ztm demo: fake Zoho at %s (and one port per data center)\n", d.Cluster.URL("US"))
 		return e.runTUI(ctx, tui.Config{
-			Paths: d.Paths, DCs: d.DCs, OAuth: tui.NewOAuthClient(d.DCs, e.HTTP, e.Now),
+			Paths: d.Paths, DCs: d.DCs, OAuth: app.NewOAuthClient(app.Env{Now: e.Now, HTTP: e.HTTP}, d.DCs),
 			Now: e.Now, Getenv: e.Getenv, Demo: "DEMO · fake Zoho", ClipboardClear: 45 * time.Second,
 		})
 	},

@@ -5,7 +5,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
-	"ztm/ui/tui"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
@@ -16,6 +16,7 @@ type session struct {
 	v     *vault.Vault
 	dcs   model.DataCenters
 	zoho  *oauth.Client
+	app   *app.Session
 }
 
 // resolve works out the vault's paths from flags and environment.
@@ -83,14 +84,16 @@ func (s *session) loadOAuth() error {
 		return err
 	}
 	s.dcs = dcs
-	s.zoho = tui.NewOAuthClient(dcs, s.e.HTTP, s.e.Now)
+	env := app.Env{Now: s.e.Now, HTTP: s.e.HTTP, Getenv: s.e.Getenv}
+	s.zoho = app.NewOAuthClient(env, dcs)
+	s.app = app.NewSessionWithClient(env, s.v, dcs, s.zoho)
 	return nil
 }
 
 func (s *session) close() { s.v.Close() }
 
 // refresh is the vault's view of a Zoho refresh.
-func (s *session) refresh() vault.RefreshFunc { return tui.RefreshWith(s.zoho) }
+func (s *session) refresh() vault.RefreshFunc { return s.app.Refresher() }
 
 // passphraseSource returns how to get the passphrase when the key needs
 // one: ZTM_PASSPHRASE, else a prompt on the terminal, else an error that

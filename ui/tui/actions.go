@@ -2,13 +2,13 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
@@ -66,13 +66,13 @@ func loadEvents(v *vault.Vault, name string) tea.Cmd {
 
 // refreshCmd refreshes names (one save for the batch), reporting each
 // profile as it settles, then the end of the batch.
-func refreshCmd(c *Common, names []string, o vault.FreshOptions) tea.Cmd {
-	v, refresh := c.Vault, RefreshWith(c.Cfg.OAuth)
+func refreshCmd(c *Common, names []string, o app.RefreshOptions) tea.Cmd {
+	s := c.App
 	start := func() tea.Msg { return refreshStartMsg{names: names} }
 	run := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
-		out, err := v.FreshTokens(ctx, names, o, refresh, nil)
+		out, err := s.Refresh(ctx, names, o)
 		return refreshBatchMsg{names: names, out: out, err: err}
 	}
 	return tea.Sequence(start, run)
@@ -90,7 +90,7 @@ type refreshBatchMsg struct {
 // less than a minute left. When the system clipboard is out of reach the
 // message says so and the app falls back to OSC 52.
 func copyCmd(c *Common, name, what string) tea.Cmd {
-	v, refresh, clip := c.Vault, RefreshWith(c.Cfg.OAuth), c.Cfg.Clipboard
+	s, v, clip := c.App, c.Vault, c.Cfg.Clipboard
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
@@ -106,7 +106,7 @@ func copyCmd(c *Common, name, what string) tea.Cmd {
 			}
 			value = p.Token.RefreshToken
 		} else {
-			f, err := v.FreshToken(ctx, name, vault.FreshOptions{Margin: time.Minute}, refresh)
+			f, err := s.FreshToken(ctx, name, time.Minute)
 			if err != nil {
 				return copiedMsg{what: what, err: err}
 			}
@@ -138,45 +138,21 @@ func clearClipboard(clip Clipboard, value string) tea.Cmd {
 // deleteCmd deletes a profile, revoking its refresh token at Zoho first
 // when asked; if the revoke fails the profile is kept.
 func deleteCmd(c *Common, p model.Profile, revoke bool) tea.Cmd {
-	v, zoho := c.Vault, c.Cfg.OAuth
+	s := c.App
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
-		revoked, already := false, false
-		if revoke && p.Token != nil && p.Token.RefreshToken != "" {
-			err := zoho.Revoke(ctx, p, p.Token.RefreshToken)
-			already = errors.Is(err, model.ErrRefreshRevoked)
-			if err != nil && !already {
-				return deletedMsg{name: p.Name, err: fmt.Errorf("%w; %s was kept", err, p.Name)}
-			}
-			revoked = true
-		}
-		err := v.Update(ctx, func(tx *vault.Tx) error {
-			if revoked {
-				if err := tx.AddEvent(model.Event{Profile: p.Name, Kind: model.EventRevoke}); err != nil {
-					return err
-				}
-				if err := tx.RevokeGrants(p.Name, false); err != nil {
-					return err
-				}
-			}
-			return tx.DeleteProfile(p.Name)
-		})
-		return deletedMsg{name: p.Name, revoked: revoked, already: already, err: err}
+		d, err := s.Delete(ctx, p.Name, revoke)
+		return deletedMsg{name: p.Name, revoked: d.Revoked || d.AlreadyRevoked, already: d.AlreadyRevoked, err: err}
 	}
 }
 
 // keepAliveCmd switches a profile's keep-alive.
-func keepAliveCmd(v *vault.Vault, name string, on bool) tea.Cmd {
+func keepAliveCmd(s *app.Session, name string, on bool) tea.Cmd {
 	return func() tea.Msg {
-		err := v.Update(context.Background(), func(tx *vault.Tx) error {
-			p, err := tx.Profile(name)
-			if err != nil {
-				return err
-			}
-			p.KeepAlive = on
-			return tx.UpdateProfile(&p)
-		})
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		defer cancel()
+		err := s.SetKeepAlive(ctx, name, on)
 		what := "keep-alive off for " + name
 		if on {
 			what = "keep-alive on for " + name + ": refreshed a few minutes before expiry while ztm runs"

@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+
+	"ztm/ui/app"
 )
 
 // App is the root model. It owns the shared Common, routes messages to the
@@ -152,6 +154,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 // unlocked opens the dashboard, and the wizard too for a new vault.
 func (a *App) unlocked(msg unlockedMsg) tea.Cmd {
 	a.c.Vault = msg.v
+	a.c.App = app.NewSessionWithClient(app.Env{Now: a.c.Cfg.Now, Getenv: a.c.Cfg.Getenv}, msg.v, a.c.Cfg.DCs, a.c.Cfg.OAuth)
 	a.dash = newDashboard(a.c)
 	a.screen = a.dash
 	a.resize()

@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
@@ -16,7 +17,10 @@ type Common struct {
 	Height int
 	Styles Styles
 	Keys   KeyMap
-	Vault  *vault.Vault
+	// App is the open session once the vault is unlocked: every use case
+	// goes through it. Vault is App.Vault, kept for reads.
+	App   *app.Session
+	Vault *vault.Vault
 }
 
 // screen is one full-window page: unlock, first run, dashboard, wizard.

@@ -15,6 +15,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
@@ -60,7 +61,7 @@ func (c *Config) defaults() {
 		c.ClipboardClear = 45 * time.Second
 	}
 	if c.OAuth == nil {
-		c.OAuth = NewOAuthClient(c.DCs, nil, c.Now)
+		c.OAuth = app.NewOAuthClient(app.Env{Now: c.Now}, c.DCs)
 	}
 }
 

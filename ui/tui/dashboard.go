@@ -11,15 +11,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
-	"ztm/vault"
+	"ztm/ui/app"
 )
 
 // Keep-alive refreshes a marked profile this long before expiry, and waits
 // this long after a failure before trying again.
-const (
-	keepAliveLead  = 5 * time.Minute
-	keepAliveRetry = 2 * time.Minute
-)
+const ()
 
 // dashboard is the screen people live in: every profile with a live
 // countdown, a filter, a detail pane and the actions.
@@ -313,7 +310,7 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		return ask(&dialog{id: "delete:" + p.Name, title: "Delete " + p.Name + "?", body: body,
 			yes: "delete", no: "keep it", option: opt, optionOn: hasRT})
 	case key.Matches(msg, k.KeepAlive):
-		return keepAliveCmd(d.c.Vault, p.Name, !p.KeepAlive)
+		return keepAliveCmd(d.c.App, p.Name, !p.KeepAlive)
 	}
 	return d.selectionChanged()
 }
@@ -445,22 +442,22 @@ func (d *dashboard) refresh(p *model.Profile) tea.Cmd {
 				p.Name, b.Used, b.NextFree.Local().Format("15:04:05")),
 			yes: "refresh anyway", no: "wait"})
 	}
-	return refreshCmd(d.c, []string{p.Name}, vault.FreshOptions{Force: true})
+	return refreshCmd(d.c, []string{p.Name}, app.RefreshOptions{Force: true})
 }
 
 // refreshExpiring refreshes every profile that is expired or expiring, a
 // few at a time, in one save.
 func (d *dashboard) refreshExpiring() tea.Cmd {
 	var names []string
-	for _, p := range d.profiles {
-		if p.Token != nil && p.Token.RefreshToken != "" && !p.Token.ValidFor(d.now, model.SoonThreshold) && !d.refreshing[p.Name] {
-			names = append(names, p.Name)
+	for _, n := range app.Refreshable(d.profiles, d.now, model.SoonThreshold) {
+		if !d.refreshing[n] {
+			names = append(names, n)
 		}
 	}
 	if len(names) == 0 {
 		return statusCmd("nothing to refresh: every token has more than 15 minutes left", false)
 	}
-	return refreshCmd(d.c, names, vault.FreshOptions{Margin: model.SoonThreshold, Concurrency: 4})
+	return refreshCmd(d.c, names, app.RefreshOptions{Margin: model.SoonThreshold})
 }
 
 func (d *dashboard) refreshed(msg refreshBatchMsg) tea.Cmd {
@@ -503,19 +500,16 @@ func (d *dashboard) refreshed(msg refreshBatchMsg) tea.Cmd {
 // per retry period, and never past Zoho's budget.
 func (d *dashboard) keepAliveDue() tea.Cmd {
 	var names []string
-	for _, p := range d.profiles {
-		if !p.KeepAlive || p.Token == nil || p.Token.RefreshHealth() != model.HealthOK || d.refreshing[p.Name] ||
-			p.Token.ValidFor(d.now, keepAliveLead) || d.budgets[p.Name].Left == 0 && d.budgets[p.Name].Used > 0 ||
-			d.now.Sub(d.keepAlive[p.Name]) < keepAliveRetry {
-			continue
+	for _, n := range app.KeepAliveDue(d.profiles, d.budgets, d.now, d.keepAlive) {
+		if !d.refreshing[n] {
+			d.keepAlive[n] = d.now
+			names = append(names, n)
 		}
-		d.keepAlive[p.Name] = d.now
-		names = append(names, p.Name)
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	return refreshCmd(d.c, names, vault.FreshOptions{Margin: keepAliveLead, Concurrency: 4})
+	return refreshCmd(d.c, names, app.RefreshOptions{Margin: app.KeepAliveLead})
 }
 
 // answered acts on a confirmation dialog.
@@ -534,7 +528,7 @@ func (d *dashboard) answered(msg confirmMsg) tea.Cmd {
 	case "copy-refresh":
 		return copyCmd(d.c, name, "refresh token")
 	case "refresh-over":
-		return refreshCmd(d.c, []string{name}, vault.FreshOptions{Force: true, OverBudget: true})
+		return refreshCmd(d.c, []string{name}, app.RefreshOptions{Force: true, OverBudget: true})
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth/fakezoho"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
@@ -175,7 +176,7 @@ func newHarness(t *testing.T, opts ...hopt) *harness {
 	dir := filepath.Join(t.TempDir(), "ztm")
 	h.paths = vault.Paths{Dir: dir, Vault: filepath.Join(dir, vault.VaultFile),
 		Identity: filepath.Join(dir, vault.PassphraseIdentity), Lock: filepath.Join(dir, vault.VaultFile+".lock")}
-	oc := NewOAuthClient(h.dcs, nil, h.clock.Now)
+	oc := app.NewOAuthClient(app.Env{Now: h.clock.Now}, h.dcs)
 	oc.Rand = &countingReader{} // consent states and PKCE verifiers are the same every run
 	h.cfg = Config{
 		Paths: h.paths, DCs: h.dcs, OAuth: oc, Now: h.clock.Now,

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
+	"ztm/ui/app"
 )
 
 // fields lists the text inputs of the current step, in focus order; a nil
@@ -184,7 +185,7 @@ func (w *wizard) next() tea.Cmd {
 		w.note = err.Error()
 		return nil
 	}
-	if w.orig != nil && w.orig.Token != nil && w.orig.Token.RefreshToken != "" && !needsConsent(*w.orig, p) {
+	if w.orig != nil && w.orig.Token != nil && w.orig.Token.RefreshToken != "" && !app.NeedsConsent(*w.orig, p) {
 		return w.saveEdit(p)
 	}
 	return w.enterGrant()
@@ -231,12 +232,4 @@ func (w *wizard) build() (model.Profile, error) {
 		return p, err
 	}
 	return p, p.Validate()
-}
-
-// needsConsent reports whether an edit changes what the grant was made
-// for: Zoho must be asked again.
-func needsConsent(old, p model.Profile) bool {
-	return !strings.EqualFold(old.AccountsServer, p.AccountsServer) || old.ClientID != p.ClientID ||
-		old.ClientType != p.ClientType || old.RedirectURI != p.RedirectURI || old.Consent != p.Consent ||
-		model.JoinScopes(old.Scopes) != model.JoinScopes(p.Scopes)
 }

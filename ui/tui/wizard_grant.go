@@ -188,45 +188,33 @@ func readChan(ch <-chan tea.Msg) tea.Cmd {
 
 // exchangeCmd renames (for an edit), then exchanges the grant and saves.
 func exchangeCmd(c *Common, orig *model.Profile, p model.Profile, g oauth.Grant, verifier string, done *oauth.Result) tea.Cmd {
-	v, zoho := c.Vault, c.Cfg.OAuth
+	s := c.App
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
-		if err := renameFirst(ctx, v, orig, p.Name); err != nil {
-			return savedProfileMsg{err: err}
+		if orig != nil {
+			if err := s.Rename(ctx, orig.Name, p.Name); err != nil {
+				return savedProfileMsg{err: err}
+			}
 		}
 		if done != nil { // the device flow already exchanged
-			saved, err := SaveResult(ctx, zoho, v, p, *done)
+			saved, err := s.SaveResult(ctx, p, *done)
 			return savedProfileMsg{saved, err}
 		}
-		saved, err := SaveGrant(ctx, zoho, v, p, g, verifier)
+		saved, err := s.SaveGrant(ctx, p, g, verifier)
 		return savedProfileMsg{saved, err}
 	}
-}
-
-func renameFirst(ctx context.Context, v *vault.Vault, orig *model.Profile, name string) error {
-	if orig == nil || orig.Name == name {
-		return nil
-	}
-	return v.Update(ctx, func(tx *vault.Tx) error { return tx.RenameProfile(orig.Name, name) })
 }
 
 // saveEdit stores an edit that needs no new consent.
 func (w *wizard) saveEdit(p model.Profile) tea.Cmd {
 	w.step = wsExchange
-	v, orig := w.c.Vault, w.orig
+	s, orig := w.c.App, *w.orig
 	return tea.Batch(w.spin.Tick, func() tea.Msg {
-		ctx := context.Background()
-		if err := renameFirst(ctx, v, orig, p.Name); err != nil {
-			return savedProfileMsg{err: err}
-		}
-		err := v.Update(ctx, func(tx *vault.Tx) error {
-			if err := tx.UpdateProfile(&p); err != nil {
-				return err
-			}
-			return tx.AddEvent(model.Event{Profile: p.Name, Kind: model.EventEdit, Detail: "edited in the dashboard"})
-		})
-		return savedProfileMsg{p, err}
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		defer cancel()
+		e, err := s.Edit(ctx, orig, p, "in the dashboard")
+		return savedProfileMsg{e.Profile, err}
 	})
 }
 
