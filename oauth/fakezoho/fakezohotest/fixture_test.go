@@ -172,3 +172,24 @@ func TestNewClientsAreDistinct(t *testing.T) {
 		t.Errorf("profile %+v", p)
 	}
 }
+
+func TestConsentFollowsTheFakeToTheRedirect(t *testing.T) {
+	f := fakezohotest.Start(t)
+	cl := f.NewClient("EU", model.ServerClient, func(c *fakezoho.Client) { c.MultiDC = true })
+	f.Zoho.SignIn(fakezoho.DefaultUser("EU"))
+	q := url.Values{"client_id": {cl.ID}, "response_type": {"code"}, "redirect_uri": {fakezohotest.DefaultRedirectURI},
+		"scope": {"ZohoCRM.modules.ALL"}, "access_type": {"offline"}, "prompt": {"consent"}, "state": {"s1"}}
+	// Consent starts in the US; the EU user is sent home first.
+	landed, err := url.Parse(f.Consent(f.Zoho.URL("US") + "/oauth/v2/auth?" + q.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := landed.Query()
+	if landed.Host != "localhost:8765" || got.Get("state") != "s1" || got.Get("accounts-server") != f.Zoho.URL("EU") || got.Get("code") == "" {
+		t.Fatalf("landed on %s", landed)
+	}
+	tok, _ := f.Exchange("EU", cl, got.Get("code"))
+	if !f.Zoho.ValidRefreshToken(tok.RefreshToken) {
+		t.Error("the code from consent did not exchange")
+	}
+}
