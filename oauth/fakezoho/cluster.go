@@ -57,9 +57,23 @@ type Options struct {
 	// as the signed-in user.
 	AutoApproveDevice bool
 	// BasePort, when not zero, makes data center i listen on
-	// 127.0.0.1:BasePort+i instead of a random port.
+	// 127.0.0.1:BasePort+i instead of a random port, and its API host on
+	// BasePort+APIPortOffset+i.
 	BasePort int
+	// LocalAPIDomain makes token responses and [Cluster.DataCenters] name
+	// the fake's own API host ([Cluster.APIURL]) as api_domain, so a
+	// client calling APIs reaches the fake; by default they keep Zoho's
+	// real API domains, which the fake does not answer for.
+	LocalAPIDomain bool
+	// Records is how many seeded records every product collection holds
+	// (CRM modules, Books resources, Desk tickets); default 25. Change one
+	// collection with [Cluster.SetRecords].
+	Records int
 }
+
+// APIPortOffset separates a data center's API port from its accounts
+// port when [Options.BasePort] is set.
+const APIPortOffset = 100
 
 // Client is an API Console client registered with the fake.
 type Client struct {
@@ -75,6 +89,10 @@ type Client struct {
 	// DCSecrets gives a multi-DC client its own secret in a data center
 	// (by ID), as Zoho does; missing entries use Secret.
 	DCSecrets map[string]string
+	// RequireSOID makes the client-credentials grant insist on soid (the
+	// org, ZohoCRM.<org id>), as CRM does: without it the answer is
+	// missing_org_info.
+	RequireSOID bool
 }
 
 // User is a Zoho account of the fake.
@@ -94,6 +112,7 @@ type Cluster struct {
 	opts    Options
 	dcs     []model.DataCenter // as configured (real URLs)
 	servers map[string]*httptest.Server
+	apis    map[string]*httptest.Server // the product API host of each data center
 
 	mu sync.Mutex
 	st state
@@ -121,7 +140,10 @@ func newCluster(opts Options) (*Cluster, error) {
 	setDefault(&opts.TokenTTL, time.Hour)
 	setDefault(&opts.DeviceCodeTTL, 5*time.Minute)
 	setDefault(&opts.DeviceInterval, 30*time.Second)
-	c := &Cluster{opts: opts, servers: map[string]*httptest.Server{}}
+	if opts.Records <= 0 {
+		opts.Records = 25
+	}
+	c := &Cluster{opts: opts, servers: map[string]*httptest.Server{}, apis: map[string]*httptest.Server{}}
 	c.st.init()
 	for i, dc := range opts.DCs {
 		dc.ID = strings.ToUpper(dc.ID)
@@ -129,21 +151,46 @@ func newCluster(opts Options) (*Cluster, error) {
 			dc.Location = strings.ToLower(dc.ID)
 		}
 		c.dcs = append(c.dcs, dc)
-		srv := httptest.NewUnstartedServer(c.mux(dc.ID))
-		if opts.BasePort != 0 {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(opts.BasePort+i))
-			if err != nil {
-				c.Close()
-				return nil, fmt.Errorf("data center %s: %w", dc.ID, err)
-			}
-			srv.Listener.Close()
-			srv.Listener = ln
+		srv, err := c.listen(c.dated(c.mux(dc.ID)), opts.BasePort, i)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("data center %s: %w", dc.ID, err)
 		}
-		srv.Start()
 		c.servers[dc.ID] = srv
+		api, err := c.listen(c.dated(c.apiMux(dc.ID)), opts.BasePort+APIPortOffset, i)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("data center %s API: %w", dc.ID, err)
+		}
+		c.apis[dc.ID] = api
 		c.st.addUser(defaultUser(dc.ID, i))
 	}
 	return c, nil
+}
+
+// listen starts h on a random loopback port, or on 127.0.0.1:base+i when
+// Options.BasePort is set.
+func (c *Cluster) listen(h http.Handler, base, i int) (*httptest.Server, error) {
+	srv := httptest.NewUnstartedServer(h)
+	if c.opts.BasePort != 0 {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
+		if err != nil {
+			return nil, err
+		}
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
+	return srv, nil
+}
+
+// dated sets the Date header from the fake's clock, not the wall clock,
+// so a client's clock-skew check sees the time the test chose.
+func (c *Cluster) dated(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", c.now().UTC().Format(http.TimeFormat))
+		h.ServeHTTP(w, r)
+	})
 }
 
 func setDefault(d *time.Duration, v time.Duration) {
@@ -175,12 +222,25 @@ func (c *Cluster) Close() {
 	for _, s := range c.servers {
 		s.Close()
 	}
+	for _, s := range c.apis {
+		s.Close()
+	}
 }
 
 // URL is the base URL of a data center's fake accounts server
 // ("http://127.0.0.1:PORT"), or "" for an unknown ID.
 func (c *Cluster) URL(dcID string) string {
 	if s, ok := c.servers[strings.ToUpper(dcID)]; ok {
+		return s.URL
+	}
+	return ""
+}
+
+// APIURL is the base URL of a data center's fake API host, where the
+// CRM, Books and Desk APIs answer ("http://127.0.0.1:PORT"), or "" for an
+// unknown ID.
+func (c *Cluster) APIURL(dcID string) string {
+	if s, ok := c.apis[strings.ToUpper(dcID)]; ok {
 		return s.URL
 	}
 	return ""
@@ -196,18 +256,27 @@ func (c *Cluster) IDs() []string {
 }
 
 // DataCenters is the data-center table rewritten to the fake: a profile
-// built from it talks to the fake. API domains keep their real values,
-// since the fake only plays the accounts servers.
+// built from it talks to the fake. API domains keep their real values
+// unless [Options.LocalAPIDomain] is set.
 func (c *Cluster) DataCenters() model.DataCenters {
 	var out model.DataCenters
 	for _, dc := range c.dcs {
 		dc.AccountsServer = c.URL(dc.ID)
 		dc.APIConsole = c.URL(dc.ID)
+		dc.APIDomain = c.apiDomain(dc)
 		if err := out.Put(dc); err != nil {
 			panic("fakezoho: " + err.Error()) // loopback URLs always validate
 		}
 	}
 	return out
+}
+
+// apiDomain is the api_domain the fake announces for dc.
+func (c *Cluster) apiDomain(dc model.DataCenter) string {
+	if c.opts.LocalAPIDomain {
+		return c.APIURL(dc.ID)
+	}
+	return dc.APIDomain
 }
 
 // dc returns the configured data center by ID.
@@ -251,6 +320,8 @@ func (c *Cluster) mux(dc string) http.Handler {
 	m.HandleFunc("POST /oauth/v2/org/auth", c.handleDecision(dc))
 	m.HandleFunc("/oauth/v2/token", c.handleToken(dc))
 	m.HandleFunc("/oauth/v2/token/revoke", c.handleRevoke(dc))
+	m.HandleFunc("/oauth/v2/revoke/token", c.handleRevokeToken(dc))
+	m.HandleFunc("/oauth/serverinfo", c.handleServerInfo(dc))
 	m.HandleFunc("/oauth/user/info", c.handleUserInfo(dc))
 	m.HandleFunc("/oauth/v3/device/code", c.handleDeviceCode(dc))
 	m.HandleFunc("/oauth/v3/device/token", c.handleDeviceToken(dc))

@@ -121,3 +121,22 @@ func (c *Cluster) LiveAccessTokens(refreshToken string) int {
 	}
 	return n
 }
+
+// MintAccessToken issues an access token for a refresh token directly,
+// living ttl from now (the fake's TokenTTL when ttl is zero; a negative
+// ttl gives a token that is already dead). Like [Cluster.MintRefreshToken]
+// it is for seeding tests: no request is counted and the refresh budget is
+// untouched, but the 15-live-tokens rule applies. It returns "" for an
+// unknown refresh token.
+func (c *Cluster) MintAccessToken(refreshToken string, ttl time.Duration) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, ok := c.st.refresh[refreshToken]
+	if !ok {
+		return ""
+	}
+	if ttl == 0 {
+		ttl = c.opts.TokenTTL
+	}
+	return c.st.issueAccess(rt, rt.clientID, rt.email, rt.dc, rt.scopes, c.now(), ttl).token
+}

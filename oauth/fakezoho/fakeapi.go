@@ -2,7 +2,9 @@ package fakezoho
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,7 +22,12 @@ import (
 //	POST /__fake/client            a JSON [Client]
 //	POST /__fake/user              a JSON [User]
 //	POST /__fake/fault             {"endpoint": "refresh", "fault": {...}} (delay in nanoseconds)
-//	GET  /__fake/requests          -> {"refresh": 3, ...}
+//	GET  /__fake/requests          -> {"refresh": 3, "crm.records": 2, ...}
+//	POST /__fake/expire-access-token  token -> {"expired": true|false}
+//	POST /__fake/revoke-refresh-token token -> {"revoked": true|false}
+//	POST /__fake/server-location   location, accounts_server ("" removes it)
+//	POST /__fake/records           product (crm, books, desk), collection, n
+//	POST /__fake/no-permission     email, denied (true or false)
 //
 // Form parameters go in the body. Errors are {"error": "..."} with HTTP 400.
 const FakePrefix = "/__fake/"
@@ -81,6 +88,40 @@ func (c *Cluster) fakeAPI(m *http.ServeMux, dc string) {
 	})
 	m.HandleFunc("GET /__fake/requests", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, c.AllRequests())
+	})
+	c.fakeAPIControls(m)
+}
+
+// fakeAPIControls are the test-support endpoints for token lifetimes,
+// data-center discovery and the product APIs.
+func (c *Cluster) fakeAPIControls(m *http.ServeMux) {
+	m.HandleFunc("POST /__fake/expire-access-token", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"expired": c.ExpireAccessToken(r.PostFormValue("token"))})
+	})
+	m.HandleFunc("POST /__fake/revoke-refresh-token", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"revoked": c.RevokeRefreshToken(r.PostFormValue("token"))})
+	})
+	m.HandleFunc("POST /__fake/server-location", func(w http.ResponseWriter, r *http.Request) {
+		c.SetServerLocation(r.PostFormValue("location"), r.PostFormValue("accounts_server"))
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	m.HandleFunc("POST /__fake/records", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.PostFormValue("n"))
+		p := Product(r.PostFormValue("product"))
+		if err == nil && p != CRM && p != Books && p != Desk {
+			err = fmt.Errorf("unknown product %q: use crm, books or desk", p)
+		}
+		if err == nil {
+			c.SetRecords(p, r.PostFormValue("collection"), n)
+		}
+		fakeAnswer(w, err, map[string]string{"status": "ok"})
+	})
+	m.HandleFunc("POST /__fake/no-permission", func(w http.ResponseWriter, r *http.Request) {
+		denied, err := strconv.ParseBool(r.PostFormValue("denied"))
+		if err == nil {
+			c.SetNoPermission(r.PostFormValue("email"), denied)
+		}
+		fakeAnswer(w, err, map[string]string{"status": "ok"})
 	})
 }
 

@@ -12,8 +12,10 @@ const (
 	EndpointAuth        = "auth"         // consent page (user or org), including decisions
 	EndpointExchange    = "exchange"     // token endpoint, grant_type=authorization_code
 	EndpointRefresh     = "refresh"      // token endpoint, grant_type=refresh_token
-	EndpointToken       = "token"        // token endpoint, any other grant_type
-	EndpointRevoke      = "revoke"       // /oauth/v2/token/revoke
+	EndpointToken       = "token"        // token endpoint, client_credentials or any other grant_type
+	EndpointRevoke      = "revoke"       // /oauth/v2/token/revoke (the older form)
+	EndpointRevokeToken = "revoke_token" // /oauth/v2/revoke/token (the newer form)
+	EndpointServerInfo  = "serverinfo"   // /oauth/serverinfo
 	EndpointUserInfo    = "userinfo"     // /oauth/user/info
 	EndpointDeviceCode  = "device_code"  // /oauth/v3/device/code
 	EndpointDeviceToken = "device_token" // /oauth/v3/device/token

@@ -36,6 +36,27 @@ type state struct {
 	counts   map[string]int
 	countsDC map[[2]string]int
 	faults   map[string][]*faultEntry
+
+	// ccGrants are recent client-credentials grants per client and scope
+	// set: with no refresh token, the 10-per-10-minutes budget is kept
+	// there.
+	ccGrants map[string][]time.Time
+	// retired remembers access tokens that were issued and then revoked,
+	// evicted or expired by a control, so the product APIs can tell a
+	// dead token from garbage as Zoho does.
+	retired map[string]bool
+	// noPermission holds users (lower-case email) whose CRM profile lacks
+	// API access: CRM answers 403 NO_PERMISSION.
+	noPermission map[string]bool
+	// records overrides Options.Records per collection (see collectionKey).
+	records map[string]int
+	// serverInfo is GET /oauth/serverinfo's locations when a test changed
+	// them; nil means the served data centers.
+	serverInfo map[string]string
+	// uploaded counts the bytes the upload endpoint has read.
+	uploaded int64
+	// created counts records created through the CRM API, for their ids.
+	created int
 }
 
 func (s *state) init() {
@@ -51,6 +72,10 @@ func (s *state) init() {
 	s.counts = map[string]int{}
 	s.countsDC = map[[2]string]int{}
 	s.faults = map[string][]*faultEntry{}
+	s.ccGrants = map[string][]time.Time{}
+	s.retired = map[string]bool{}
+	s.noPermission = map[string]bool{}
+	s.records = map[string]int{}
 }
 
 // grantCode is a code from a consent or the Self Client console.
@@ -76,6 +101,7 @@ type accessToken struct {
 	token, refresh, clientID, email, dc string
 	scopes                              []string
 	expires                             time.Time
+	soid                                string // client credentials: the org named by soid
 }
 
 type deviceGrant struct {
@@ -184,7 +210,7 @@ func (s *state) deleteRefresh(token string) bool {
 		return false
 	}
 	for _, at := range rt.access {
-		delete(s.access, at)
+		s.retire(at)
 	}
 	delete(s.refresh, token)
 	k := userKey(rt.clientID, rt.email)
@@ -212,11 +238,11 @@ func (s *state) issueAccess(rt *refreshToken, clientID, email, dc string, scopes
 			if a, ok := s.access[t]; ok && now.Before(a.expires) {
 				live = append(live, t)
 			} else {
-				delete(s.access, t)
+				s.retire(t)
 			}
 		}
 		for len(live) >= MaxAccessTokens {
-			delete(s.access, live[0])
+			s.retire(live[0])
 			live = live[1:]
 		}
 		rt.access = append(live, at.token)
@@ -225,19 +251,34 @@ func (s *state) issueAccess(rt *refreshToken, clientID, email, dc string, scopes
 	return at
 }
 
+// retire forgets a live access token but remembers that it existed, so an
+// API call with it is answered as a dead token, not as garbage.
+func (s *state) retire(token string) {
+	if _, ok := s.access[token]; ok {
+		delete(s.access, token)
+		s.retired[token] = true
+	}
+}
+
 // allowRefresh applies the 10-per-10-minutes rule to rt at now and, when
 // allowed, records the refresh.
 func (rt *refreshToken) allowRefresh(now time.Time) bool {
-	recent := rt.refreshes[:0]
-	for _, t := range rt.refreshes {
+	var ok bool
+	rt.refreshes, ok = allowIn(rt.refreshes, now)
+	return ok
+}
+
+// allowIn applies the 10-per-10-minutes rule to the recent request times
+// and, when allowed, records one at now. It returns the pruned list.
+func allowIn(times []time.Time, now time.Time) ([]time.Time, bool) {
+	recent := times[:0]
+	for _, t := range times {
 		if now.Sub(t) < model.RefreshWindow {
 			recent = append(recent, t)
 		}
 	}
-	rt.refreshes = recent
 	if len(recent) >= model.RefreshLimit {
-		return false
+		return recent, false
 	}
-	rt.refreshes = append(rt.refreshes, now)
-	return true
+	return append(recent, now), true
 }

@@ -30,6 +30,8 @@ func (c *Cluster) handleToken(dc string) http.HandlerFunc {
 		case "refresh_token":
 			endpoint = EndpointRefresh
 		}
+		// client_credentials counts as EndpointToken: it is neither an
+		// exchange nor a refresh.
 		if !c.enter(w, r, dc, endpoint) {
 			return
 		}
@@ -43,6 +45,10 @@ func (c *Cluster) handleToken(dc string) http.HandlerFunc {
 		case EndpointRefresh:
 			c.refreshGrant(w, dc, f)
 		default:
+			if f.Get("grant_type") == "client_credentials" {
+				c.clientCredentials(w, dc, f)
+				return
+			}
 			zohoError(w, "unsupported_grant_type")
 		}
 	}
@@ -125,7 +131,7 @@ func (c *Cluster) writeToken(w http.ResponseWriter, dc string, at *accessToken, 
 	ttl := at.expires.Sub(c.now())
 	body := map[string]any{
 		"access_token": at.token,
-		"api_domain":   d.APIDomain,
+		"api_domain":   c.apiDomain(d),
 		"token_type":   "Bearer",
 	}
 	if rt != nil {
@@ -139,29 +145,6 @@ func (c *Cluster) writeToken(w http.ResponseWriter, dc string, at *accessToken, 
 		body["scope"] = strings.Join(at.scopes, " ")
 	}
 	writeJSON(w, http.StatusOK, body)
-}
-
-// handleRevoke is POST /oauth/v2/token/revoke: the refresh token and its
-// access tokens stop working everywhere.
-func (c *Cluster) handleRevoke(dc string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		f := form(r)
-		if !c.enter(w, r, dc, EndpointRevoke) {
-			return
-		}
-		if r.Method != http.MethodPost {
-			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "invalid_request"})
-			return
-		}
-		c.mu.Lock()
-		ok := c.st.deleteRefresh(f.Get("token"))
-		c.mu.Unlock()
-		if !ok {
-			zohoError(w, "invalid_token")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "success"})
-	}
 }
 
 func s256(verifier string) string {

@@ -319,3 +319,35 @@ func exchangeDemo(t *testing.T, server, code string) map[string]any {
 		"client_id": {fakezoho.DemoSelfClientID}, "client_secret": {fakezoho.DemoSecret}})
 	return body
 }
+
+// TestFakeAPIControls drives the API controls the way a separate process
+// does.
+func TestFakeAPIControls(t *testing.T) {
+	z, _ := newFake(t, fakezoho.Options{})
+	base := z.URL("EU") + fakezoho.FakePrefix
+	tok, rt := liveToken(t, z, "EU", "ZohoCRM.modules.ALL")
+	if _, b := post(t, base+"records", url.Values{"product": {"crm"}, "collection": {"Leads"}, "n": {"1"}}); b["status"] != "ok" {
+		t.Errorf("records: %v", b)
+	}
+	if status, b := post(t, base+"records", url.Values{"product": {"mail"}, "collection": {"x"}, "n": {"1"}}); status != 400 || b["error"] == nil {
+		t.Errorf("records of an unknown product: %d %v", status, b)
+	}
+	post(t, base+"no-permission", url.Values{"email": {fakezoho.DefaultUser("EU")}, "denied": {"true"}})
+	if status, _ := getJSON(t, z.APIURL("EU")+"/crm/v8/Leads", tok); status != 403 {
+		t.Errorf("no-permission: %d", status)
+	}
+	post(t, base+"no-permission", url.Values{"email": {fakezoho.DefaultUser("EU")}, "denied": {"false"}})
+	if status, body := getJSON(t, z.APIURL("EU")+"/crm/v8/Leads", tok); status != 200 || len(body["data"].([]any)) != 1 {
+		t.Errorf("one lead: %d %v", status, body)
+	}
+	if _, b := post(t, base+"expire-access-token", url.Values{"token": {tok}}); b["expired"] != true || z.ValidAccessToken(tok) {
+		t.Errorf("expire-access-token: %v", b)
+	}
+	if _, b := post(t, base+"revoke-refresh-token", url.Values{"token": {rt}}); b["revoked"] != true || z.ValidRefreshToken(rt) {
+		t.Errorf("revoke-refresh-token: %v", b)
+	}
+	post(t, base+"server-location", url.Values{"location": {"ae"}, "accounts_server": {"https://accounts.zoho.ae"}})
+	if z.ServerLocations()["ae"] != "https://accounts.zoho.ae" {
+		t.Errorf("server-location: %v", z.ServerLocations())
+	}
+}

@@ -1,12 +1,14 @@
-// Command fakezoho runs the fake Zoho accounts service on loopback ports
-// for the demo and end-to-end tests. It prints one JSON object to stdout:
-// the data centers (in the format ZTM_DATACENTERS reads) and the demo
+// Command fakezoho runs the fake Zoho (accounts servers and product API
+// hosts) on loopback ports for the demo and end-to-end tests. It prints
+// one JSON object to stdout: the data centers (in the format
+// ZTM_DATACENTERS reads), each data center's API host, and the demo
 // clients; then it serves until interrupted.
 //
 // Usage:
 //
 //	fakezoho [-base-port 18000] [-latency 50ms] [-legacy] [-consent auto|deny|page]
 //	         [-device-interval 5s] [-auto-approve-device] [-write-datacenters file]
+//	         [-local-api] [-records 25]
 package main
 
 import (
@@ -31,8 +33,10 @@ type demoClient struct {
 
 type banner struct {
 	DataCenters []model.DataCenter `json:"datacenters"`
-	Clients     []demoClient       `json:"clients"`
-	FakeAPI     string             `json:"fake_api"`
+	// APIHosts maps a data-center ID to its fake API host.
+	APIHosts map[string]string `json:"api_hosts"`
+	Clients  []demoClient      `json:"clients"`
+	FakeAPI  string            `json:"fake_api"`
 }
 
 func main() {
@@ -46,8 +50,10 @@ func main() {
 	flag.DurationVar(&opts.Latency, "latency", 0, "delay every answer by this much")
 	flag.BoolVar(&opts.Legacy, "legacy", false, "answer token requests in the old millisecond format")
 	flag.BoolVar(&opts.AutoApproveDevice, "auto-approve-device", false, "approve every device code at once")
+	flag.BoolVar(&opts.LocalAPIDomain, "local-api", false, "name the fake's API hosts as api_domain (default: Zoho's real API domains)")
+	flag.IntVar(&opts.Records, "records", 0, "seeded records per CRM module, Books resource and Desk (default 25)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: fakezoho [flags]\n\nA fake Zoho accounts service on loopback, for ztm's demo and tests.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: fakezoho [flags]\n\nA fake Zoho (accounts servers and API hosts) on loopback, for ztm's demo and tests.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -67,7 +73,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := fakezoho.Serve(ctx, opts, func(c *fakezoho.Cluster) {
-		b := banner{DataCenters: c.DataCenters().All(), FakeAPI: fakezoho.FakePrefix}
+		b := banner{DataCenters: c.DataCenters().All(), FakeAPI: fakezoho.FakePrefix, APIHosts: map[string]string{}}
+		for _, id := range c.IDs() {
+			b.APIHosts[id] = c.APIURL(id)
+		}
 		for _, cl := range fakezoho.DemoClients() {
 			b.Clients = append(b.Clients, demoClient{ID: cl.ID, Secret: cl.Secret, Type: string(cl.Type), RedirectURIs: cl.RedirectURIs})
 		}

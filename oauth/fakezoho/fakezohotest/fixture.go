@@ -1,0 +1,148 @@
+// Package fakezohotest starts the fake Zoho of package fakezoho for a
+// test, with the set-up every test of ztm repeats: a clock the test moves,
+// cleanup when the test ends, the data-center table pointing at the fake
+// (in memory and as a ZTM_DATACENTERS file), the demo clients, fresh
+// clients of each type, profiles that already hold tokens (seeded without
+// a request, or from a Self Client code exchanged over HTTP), live access
+// tokens for API calls, and a browser that follows consent to the
+// redirect URI.
+//
+// It is for tests only; the fake itself (which ztm demo ships) never
+// imports it.
+package fakezohotest
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"ztm/model"
+	"ztm/oauth/fakezoho"
+)
+
+// Fixture is a running fake Zoho and what a test needs around it.
+type Fixture struct {
+	// Zoho is the fake; its controls (InjectFault, Requests,
+	// ExpireAccessToken, SetRecords...) are the test's to use.
+	Zoho *fakezoho.Cluster
+	// Clock drives the fake, and should drive the code under test. It is
+	// nil with [WallClock].
+	Clock *Clock
+	// DCs is the data-center table pointing at the fake.
+	DCs model.DataCenters
+
+	t       testing.TB
+	demo    bool
+	mu      sync.Mutex
+	n       int
+	dcsFile string
+}
+
+type config struct {
+	opts  fakezoho.Options
+	start time.Time
+	wall  bool
+	demo  bool
+}
+
+// Option changes how [Start] sets the fake up.
+type Option func(*config)
+
+// WithOptions changes the fake's [fakezoho.Options] (latency, consent
+// mode, device interval...) before it starts. Options.Now is the
+// fixture's clock unless f sets another.
+func WithOptions(f func(*fakezoho.Options)) Option {
+	return func(c *config) { f(&c.opts) }
+}
+
+// At starts the fixture's clock at t instead of [Epoch].
+func At(t time.Time) Option {
+	return func(c *config) { c.start = t }
+}
+
+// WallClock runs the fake on the real clock, for tests that run the ztm
+// binary, which cannot share an injected one. [Fixture.Clock] is then nil.
+func WallClock() Option {
+	return func(c *config) { c.wall = true }
+}
+
+// NoDemoClients leaves out [fakezoho.DemoClients], which Start registers
+// by default.
+func NoDemoClients() Option {
+	return func(c *config) { c.demo = false }
+}
+
+// LocalAPI makes the fake name its own API hosts as api_domain (see
+// [fakezoho.Options.LocalAPIDomain]), for tests that call product APIs
+// through a profile's APIDomain.
+func LocalAPI() Option {
+	return func(c *config) { c.opts.LocalAPIDomain = true }
+}
+
+// Start runs a fake Zoho for t on loopback ports and stops it when t ends.
+func Start(t testing.TB, opts ...Option) *Fixture {
+	t.Helper()
+	cfg := config{start: Epoch, demo: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f := &Fixture{t: t, demo: cfg.demo}
+	if !cfg.wall && cfg.opts.Now == nil {
+		f.Clock = NewClock(cfg.start)
+		cfg.opts.Now = f.Clock.Now
+	}
+	f.Zoho = fakezoho.New(cfg.opts)
+	t.Cleanup(f.Zoho.Close)
+	if cfg.demo {
+		for _, cl := range fakezoho.DemoClients() {
+			f.Zoho.AddClient(cl)
+		}
+	}
+	f.DCs = f.Zoho.DataCenters()
+	return f
+}
+
+// Now is the fixture's time: its clock, or the wall clock with
+// [WallClock].
+func (f *Fixture) Now() time.Time {
+	if f.Clock == nil {
+		return time.Now()
+	}
+	return f.Clock.Now()
+}
+
+// DC is the data center with that ID, as the fake serves it; the test
+// fails if there is none.
+func (f *Fixture) DC(id string) model.DataCenter {
+	f.t.Helper()
+	dc, ok := f.DCs.ByID(id)
+	if !ok {
+		f.t.Fatalf("fakezohotest: no data center %q", id)
+	}
+	return dc
+}
+
+// DataCentersFile writes the data-center table, pointing at the fake, to
+// a JSON file in a temporary directory (once) and returns its path: the
+// value for ZTM_DATACENTERS when ztm runs as a separate process.
+func (f *Fixture) DataCentersFile() string {
+	f.t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dcsFile != "" {
+		return f.dcsFile
+	}
+	data, err := json.Marshal(f.DCs.All())
+	if err != nil {
+		f.t.Fatalf("fakezohotest: %v", err)
+	}
+	path := filepath.Join(f.t.TempDir(), "datacenters.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		f.t.Fatalf("fakezohotest: %v", err)
+	}
+	f.dcsFile = path
+	return path
+}
