@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"ztm/model"
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app"
 	"ztm/vault"
 )
@@ -25,22 +25,9 @@ const (
 
 var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// clock is a controllable clock shared by the fake and the session.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type world struct {
 	t     *testing.T
-	clk   *clock
+	clk   *fakezohotest.Clock
 	zoho  *fakezoho.Cluster
 	s     *app.Session
 	paths vault.Paths
@@ -48,9 +35,8 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	clk := &clock{t: start}
-	z := fakezoho.New(fakezoho.Options{Now: clk.Now})
-	t.Cleanup(z.Close)
+	f := fakezohotest.Start(t, fakezohotest.At(start))
+	clk, z := f.Clock, f.Zoho
 	z.AddClient(fakezoho.Client{ID: clientID, Secret: secret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
 	dir := filepath.Join(t.TempDir(), "ztm")
 	paths := vault.Paths{Dir: dir, Vault: filepath.Join(dir, vault.VaultFile), Identity: filepath.Join(dir, "identity.txt"), Lock: filepath.Join(dir, vault.VaultFile+".lock")}

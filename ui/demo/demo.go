@@ -53,7 +53,7 @@ var samples = []sample{
 
 // Start runs the fake Zoho and fills a new vault in a temporary directory.
 func Start(now time.Time) (*Demo, error) {
-	c := fakezoho.New(fakezoho.Options{Consent: fakezoho.ConsentPage, DeviceInterval: 5 * time.Second})
+	c := fakezoho.New(fakezoho.Options{Consent: fakezoho.ConsentPage, DeviceInterval: 5 * time.Second, LocalAPIDomain: true})
 	for _, cl := range fakezoho.DemoClients() {
 		c.AddClient(cl)
 	}
