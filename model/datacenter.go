@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -183,13 +184,28 @@ func (d DataCenters) Sorted() []string {
 // ValidateServerURL accepts an absolute http(s) URL with a host and nothing
 // after the host but an optional slash. Plain http is allowed only for
 // loopback hosts, which is what tests and the demo use.
+//
+// A user part is refused: in https://accounts.zoho.eu@evil.example the
+// host is evil.example, and the form carrying the client secret would go
+// there. A query or fragment, even an empty one, is refused as well: a
+// server URL has none, and a URL with one was not meant as a server.
 func ValidateServerURL(s string) error {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a URL: use the form https://accounts.zoho.eu", s)
+	s = strings.TrimSpace(s)
+	if len(s) > MaxURL {
+		return fmt.Errorf("%s is too long for a server URL: give only the server, such as https://accounts.zoho.eu", Echo(s))
 	}
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q has a path or query: give only the server, such as https://accounts.zoho.eu", s)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%s is not a URL: use the form https://accounts.zoho.eu", Echo(s))
+	}
+	if u.User != nil || strings.Contains(u.Host, "@") {
+		return fmt.Errorf("%s has a user part before '@', so it would send requests to %s: give only the server, such as https://accounts.zoho.eu", Echo(s), Echo(u.Hostname()))
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(s, "?#") {
+		return fmt.Errorf("%s has a path, query or fragment: give only the server, such as https://accounts.zoho.eu", Echo(s))
+	}
+	if !validHost(u.Hostname()) {
+		return fmt.Errorf("%s does not name a valid host: use the form https://accounts.zoho.eu", Echo(s))
 	}
 	switch u.Scheme {
 	case "https":
@@ -198,10 +214,27 @@ func ValidateServerURL(s string) error {
 		if IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%q uses plain http: Zoho servers need https", s)
+		return fmt.Errorf("%s uses plain http: Zoho servers need https", Echo(s))
 	default:
-		return fmt.Errorf("%q must start with https://", s)
+		return fmt.Errorf("%s must start with https://", Echo(s))
 	}
+}
+
+// validHost accepts a DNS name of letters, digits, '-' and '.', or an IP
+// address literal.
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !isAlnum(c) && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizeServerURL trims spaces and a trailing slash.
@@ -209,11 +242,16 @@ func NormalizeServerURL(s string) string {
 	return strings.TrimRight(strings.TrimSpace(s), "/")
 }
 
-// IsLoopbackHost reports whether host names this machine.
+// IsLoopbackHost reports whether host names this machine: the literal
+// name localhost, an IPv4 address in 127.0.0.0/8, or ::1. Names are not
+// matched by prefix: 127.attacker.example is a public host.
 func IsLoopbackHost(host string) bool {
-	switch strings.ToLower(host) {
-	case "localhost", "127.0.0.1", "::1":
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	return strings.HasPrefix(host, "127.")
+	addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if err != nil || addr.Zone() != "" {
+		return false
+	}
+	return addr.Is4() && addr.IsLoopback() || addr == netip.IPv6Loopback()
 }
