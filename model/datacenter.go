@@ -24,6 +24,21 @@ type DataCenter struct {
 	APIConsole string `json:"api_console"`
 	// APIDomain is the default API domain; the token response's api_domain wins.
 	APIDomain string `json:"api_domain"`
+	// Unconfirmed names the fields, by their JSON names ("accounts_server",
+	// "api_console", "api_domain"), that no Zoho page confirms yet, so the
+	// faces can say so when they show them.
+	Unconfirmed []string `json:"unconfirmed,omitempty"`
+}
+
+// Confirmed reports whether a Zoho page confirms field (a JSON name such as
+// "api_console"); see [DataCenter.Unconfirmed].
+func (dc DataCenter) Confirmed(field string) bool {
+	for _, f := range dc.Unconfirmed {
+		if f == field {
+			return false
+		}
+	}
+	return true
 }
 
 // DataCenters is an ordered set of data centers with lookups by ID, by the
@@ -94,10 +109,18 @@ func mergeDC(old, n DataCenter) DataCenter {
 	if n.APIDomain != "" {
 		old.APIDomain = n.APIDomain
 	}
+	if n.Unconfirmed != nil {
+		old.Unconfirmed = n.Unconfirmed
+	}
 	return old
 }
 
 func (dc DataCenter) validate() error {
+	for _, f := range dc.Unconfirmed {
+		if f != "accounts_server" && f != "api_console" && f != "api_domain" {
+			return fmt.Errorf("data center %s: unconfirmed names %s: use accounts_server, api_console or api_domain", dc.ID, Echo(f))
+		}
+	}
 	if err := ValidateServerURL(dc.AccountsServer); err != nil {
 		return fmt.Errorf("data center %s: accounts server: %w", dc.ID, err)
 	}
@@ -114,7 +137,11 @@ func (dc DataCenter) validate() error {
 
 // All returns the data centers in their defined order.
 func (d DataCenters) All() []DataCenter {
-	return append([]DataCenter(nil), d.list...)
+	out := append([]DataCenter(nil), d.list...)
+	for i := range out {
+		out[i].Unconfirmed = append([]string(nil), out[i].Unconfirmed...)
+	}
+	return out
 }
 
 // IDs returns the data-center IDs in their defined order.
