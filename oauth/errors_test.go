@@ -47,6 +47,7 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 		revoked     bool
 		throttled   bool
 		denied      bool
+		unreachable bool // a gateway answered, not Zoho: exit 5, "try later"
 	}{
 		{name: "expired code", op: "exchange", body: `{"error":"invalid_code"}`,
 			want: "code exchange: the grant code has expired or was already used (invalid_code); generate a new code and exchange it at once: a redirect code lives about 1-2 minutes, a Self Client code 3-10 minutes"},
@@ -71,15 +72,21 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 			want: "refresh: Zoho is throttling requests (too many in a short time); wait about 10 minutes before trying again: Zoho allows 10 refreshes per 10 minutes for each refresh token"},
 		{name: "throttled with 200", op: "refresh", body: `{"error":"Accès refusé","status":"failure"}`, throttled: true,
 			want: "refresh: Zoho is throttling requests (too many in a short time); wait about 10 minutes before trying again: Zoho allows 10 refreshes per 10 minutes for each refresh token"},
-		{name: "502 page", op: "refresh", status: 502, contentType: "text/html",
+		{name: "502 page", op: "refresh", status: 502, contentType: "text/html", unreachable: true,
 			body: "<html><body><h1>502 Bad Gateway</h1></body></html>",
 			want: "refresh: Zoho answered with a web page instead of JSON (HTTP 502); the accounts server may be down, or a proxy or captive portal is in the way; try again later"},
-		{name: "html without content type", op: "exchange", status: 200, contentType: "text/plain", body: "  <!DOCTYPE html><p>login</p>",
+		{name: "html without content type", op: "exchange", status: 200, contentType: "text/plain", body: "  <!DOCTYPE html><p>login</p>", unreachable: true,
 			want: "code exchange: Zoho answered with a web page instead of JSON (HTTP 200); the accounts server may be down, or a proxy or captive portal is in the way; try again later"},
-		{name: "500 without body", op: "refresh", status: 500, contentType: "application/json", body: "",
+		{name: "500 without body", op: "refresh", status: 500, contentType: "application/json", body: "", unreachable: true,
 			want: "refresh: Zoho answered HTTP 500 without an error code; try again later"},
-		{name: "garbage", op: "refresh", body: "ok",
+		{name: "garbage", op: "refresh", body: "ok", unreachable: true,
 			want: "refresh: Zoho sent an answer ztm cannot read (not JSON) with HTTP 200; try again later, and report it if it persists"},
+		{name: "proxy 503 with its own JSON", op: "refresh", status: 503, body: `{"message":"upstream connect error"}`, unreachable: true,
+			want: "refresh: Zoho answered HTTP 503 without an error code; try again later"},
+		{name: "gateway 504 with an unknown code", op: "refresh", status: 504, body: `{"error":"gateway_timeout"}`, unreachable: true,
+			want: "refresh: Zoho's server failed with HTTP 504 (gateway_timeout); nothing is wrong with the profile: try again later"},
+		{name: "revoked token, even with 500", op: "refresh", status: 500, body: `{"error":"invalid_code"}`, revoked: true,
+			want: "refresh: Zoho no longer accepts this refresh token (invalid_code): it was revoked, or deleted after 20 newer ones were made; consent again to get a new one"},
 		{name: "no access token", op: "refresh", body: `{"token_type":"Bearer"}`,
 			want: "refresh: Zoho sent an answer ztm cannot read (no access_token) with HTTP 200; try again later, and report it if it persists"},
 		{name: "unknown code", op: "exchange", body: `{"error":"unsupported_grant_type","error_description":"grant type not supported"}`,
@@ -125,8 +132,11 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 			if got := errors.Is(err, oauth.ErrAccessDenied); got != tc.denied {
 				t.Errorf("errors.Is(ErrAccessDenied) = %v", got)
 			}
-			if oauth.IsNetwork(err) {
-				t.Error("an answer from Zoho is not a network error")
+			if got := oauth.IsNetwork(err); got != tc.unreachable {
+				t.Errorf("IsNetwork = %v, want %v: only a gateway's answer or none is the unreachable kind", got, tc.unreachable)
+			}
+			if got := errors.Is(err, model.ErrUnreachable); got != tc.unreachable {
+				t.Errorf("errors.Is(ErrUnreachable) = %v", got)
 			}
 			assertNoSecrets(t, err.Error(), secretClient, secretRefresh, secretAccess, secretCode)
 		})
@@ -210,6 +220,9 @@ func wantNetwork(t *testing.T, err error, want string) {
 	}
 	if err.Error() != want {
 		t.Errorf("message\n got %q\nwant %q", err, want)
+	}
+	if !errors.Is(err, model.ErrUnreachable) {
+		t.Error("a network error should match model.ErrUnreachable")
 	}
 	if errors.Is(err, model.ErrRefreshRevoked) || errors.Is(err, model.ErrThrottled) {
 		t.Error("a network error is neither revoked nor throttled")
