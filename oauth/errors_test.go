@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -265,4 +266,47 @@ func TestUserInfoAndRevokeErrors(t *testing.T) {
 		t.Error("revoking a dead token should read as revoked")
 	}
 	assertNoSecrets(t, err.Error(), p.Token.RefreshToken)
+}
+
+// TestRevokedRefreshTokenNamesTheWayToConsent: a revoked refresh token
+// says to consent again; the face adds how (its key and its command), and
+// the decorated error still reads as revoked for the vault and the faces.
+func TestRevokedRefreshTokenNamesTheWayToConsent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"error":"invalid_code"}`))
+	}))
+	defer srv.Close()
+	c := oauth.NewClient(model.DataCenters{})
+	_, err := c.Refresh(ctx(t), errProfile(srv.URL))
+	if !oauth.NeedsConsent(err) {
+		t.Fatalf("a revoked refresh token does not need consent? %v", err)
+	}
+	how := "press n in the dashboard, or run ztm consent crm-eu"
+	hinted := oauth.WithConsentHint(fmt.Errorf("crm-eu: %w", err), how)
+	if !strings.HasSuffix(hinted.Error(), "consent again to get a new one: "+how) {
+		t.Errorf("message %q does not end with the way to consent", hinted)
+	}
+	var zerr *oauth.Error
+	if !errors.Is(hinted, model.ErrRefreshRevoked) || !errors.As(hinted, &zerr) || zerr.Code != "invalid_code" {
+		t.Errorf("the hint hides what the error is: %v", hinted)
+	}
+	assertNoSecrets(t, hinted.Error(), secretClient, secretRefresh, secretAccess)
+
+	// An already-revoked token on delete needs no consent, nor does a network error.
+	p := errProfile(srv.URL)
+	revokeErr := &oauth.Error{Op: "revoke", Code: "invalid_token"}
+	if got := oauth.WithConsentHint(revokeErr, how); got != error(revokeErr) {
+		t.Errorf("revoke of a dead token decorated: %v", got)
+	}
+	p.AccountsServer = "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+	_, netErr := c.Refresh(ctx(t), p)
+	if got := oauth.WithConsentHint(netErr, how); got.Error() != netErr.Error() {
+		t.Errorf("network error decorated: %v", got)
+	}
+	p.Token = &model.Token{AccessToken: secretAccess}
+	_, noRT := c.Refresh(ctx(t), p)
+	if got := oauth.WithConsentHint(noRT, how); !strings.HasSuffix(got.Error(), how) {
+		t.Errorf("no refresh token: %v, want the way to consent", got)
+	}
 }
