@@ -48,6 +48,10 @@ type Client struct {
 	// DCs names data centers in messages and resolves the `location` of a
 	// redirect or the `user_location` of a device poll.
 	DCs model.DataCenters
+	// Trusted lists accounts servers trusted beyond DCs: Zoho's own server
+	// list, when a face has fetched it with [Client.ServerInfo]. See
+	// [TrustAccountsServer].
+	Trusted []string
 }
 
 // NewClient returns a Client with safe defaults: its own HTTP client that

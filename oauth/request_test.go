@@ -97,7 +97,11 @@ func TestExchangeRequest(t *testing.T) {
 	t.Run("goes where the grant says", func(t *testing.T) {
 		srv, got := shapeServer(t, tokenBody)
 		p := shapeProfile("https://accounts.zoho.eu", model.ServerClient)
-		res, err := oauth.NewClient(model.DataCenters{}).Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: srv.URL}, "")
+		var dcs model.DataCenters
+		if err := dcs.Put(model.DataCenter{ID: "IN", AccountsServer: srv.URL}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := oauth.NewClient(dcs).Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: srv.URL}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

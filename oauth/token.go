@@ -71,6 +71,11 @@ func (c *Client) Exchange(ctx context.Context, p model.Profile, g Grant, verifie
 		form.Set("code_verifier", verifier)
 	}
 	server := c.grantServer(p, g)
+	if g.AccountsServer != "" {
+		if err := c.TrustAccountsServer(server, p.AccountsServer); err != nil {
+			return Result{}, fmt.Errorf("code exchange: %w", err)
+		}
+	}
 	k := call{
 		op: "exchange", server: server, path: "/oauth/v2/token", form: form,
 		secrets: []string{p.ClientSecret, code, verifier}, dc: c.profileDC(p), movedTo: c.movedTo(p, server),
