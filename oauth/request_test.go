@@ -244,3 +244,36 @@ func TestConsentURL(t *testing.T) {
 		t.Errorf("Self Client consent: %v", err)
 	}
 }
+
+// TestUserInfoRefusesEscapesFromZoho: the email from Zoho becomes the
+// profile's account and is shown in terminals; one carrying a terminal
+// escape (or a bidi override) is refused, not stored.
+func TestUserInfoRefusesEscapesFromZoho(t *testing.T) {
+	for name, body := range map[string]string{
+		"email with OSC": `{"Email":"ada@example.com\u001b]2;owned\u0007","ZUID":1}`,
+		"email bidi":     `{"Email":"moc.elpmaxe@\u202eada","ZUID":1}`,
+		"name with CSI":  `{"Email":"ada@example.com","Display_Name":"\u009b2J","ZUID":1}`,
+		"email too long": `{"Email":"` + strings.Repeat("a", 300) + `@example.com","ZUID":1}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := shapeServer(t, body)
+			_, err := oauth.NewClient(model.DataCenters{}).UserInfo(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretAccess)
+			if err == nil || !strings.Contains(err.Error(), "not plain text") {
+				t.Errorf("UserInfo = %v, want a refusal", err)
+			}
+			if err != nil && strings.ContainsAny(err.Error(), "\x1b\x07\u009b\u202e") {
+				t.Errorf("the error repeats the escape: %q", err)
+			}
+		})
+	}
+}
+
+// TestParsePastedCapsItsInput: a huge paste is refused without being
+// echoed or parsed.
+func TestParsePastedCapsItsInput(t *testing.T) {
+	huge := "https://example.com/cb?code=" + secretCode + "&pad=" + strings.Repeat("1", 100000)
+	_, err := oauth.ParsePasted(huge, "", model.DataCenters{})
+	if err == nil || len(err.Error()) > 300 || strings.Contains(err.Error(), secretCode) {
+		t.Errorf("a 100 KB paste: %.300v", err)
+	}
+}
