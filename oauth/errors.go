@@ -83,6 +83,9 @@ var opLabels = map[string]string{
 	"device":   "device sign-in",
 	"userinfo": "user info",
 	"consent":  "consent",
+	// the first token of a client-credentials profile; its later ones are
+	// "refresh"
+	"clientcreds": "client credentials",
 }
 
 // Error implements error.
@@ -119,6 +122,8 @@ func (e *Error) sentence() string {
 			return "the client id or secret is wrong, or the client is registered in another data center (invalid_client); check both in the API Console, or choose the data center where the client was made"
 		}
 		return fmt.Sprintf("the client id or secret is wrong, or the client is registered in another data center (invalid_client): you chose %s; check both in that data center's API Console, or choose the data center where the client was made", e.DC)
+	case "missing_org_info":
+		return "Zoho needs to know which org the token is for (missing_org_info); set the profile's soid to the product and org id, such as --soid ZohoCRM.12345678"
 	case "invalid_client_secret":
 		return "the client secret is wrong (invalid_client_secret); copy it again from the API Console: with Multi-DC each data center has its own secret"
 	case "invalid_redirect_uri":
@@ -204,6 +209,7 @@ var knownCodes = map[string]bool{
 	"invalid_code": true, "invalid_client": true, "invalid_client_secret": true, "invalid_redirect_uri": true,
 	"invalid_scope": true, "access_denied": true, "expired": true, "invalid_token": true,
 	"invalid_oauthtoken": true, "INVALID_OAUTHTOKEN": true, "OAUTH_SCOPE_MISMATCH": true, CodeThrottled: true,
+	"missing_org_info": true,
 }
 
 // NetworkError means no answer came from the accounts server: a timeout, a

@@ -110,7 +110,15 @@ func (c *Client) grantServer(p model.Profile, g Grant) string {
 //
 // The returned token keeps the refresh token (Zoho does not send it back),
 // and is stamped with the client's clock.
+//
+// A client-credentials profile has no refresh token: for it Refresh asks
+// for a new token with the client-credentials grant instead (see
+// [Client.ClientCredentials]), so the vault's single-flight and budget
+// paths serve both kinds unchanged.
 func (c *Client) Refresh(ctx context.Context, p model.Profile) (Result, error) {
+	if p.ClientCredentials {
+		return c.clientCredentials(ctx, p, "refresh")
+	}
 	if p.Token == nil || p.Token.RefreshToken == "" {
 		return Result{}, fmt.Errorf("refresh: %w: get a new grant with offline access", ErrNoRefreshToken)
 	}
