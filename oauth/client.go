@@ -138,7 +138,9 @@ type call struct {
 	server  string // accounts server URL
 	path    string
 	form    url.Values // POST body; nil means GET
+	query   url.Values // URL query; only the older revoke form has one
 	auth    string     // access token for the Authorization header
+	basic   [2]string  // client id and secret for HTTP Basic, if set
 	secrets []string
 	dc      string // the profile's data center, for messages
 	movedTo string // server's data center when a redirect or other_dc moved the flow there
@@ -158,6 +160,9 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 		return answer{}, fmt.Errorf("%s: accounts server: %w", opLabel(k.op), err)
 	}
 	endpoint := model.NormalizeServerURL(k.server) + k.path
+	if k.query != nil {
+		endpoint += "?" + k.query.Encode()
+	}
 	rctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 
@@ -167,7 +172,9 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 	}
 	req, err := http.NewRequestWithContext(rctx, method, endpoint, body)
 	if err != nil {
-		return answer{}, fmt.Errorf("%s: %w", opLabel(k.op), err)
+		// The error would quote the URL, and the older revoke form carries
+		// a token in it.
+		return answer{}, fmt.Errorf("%s: cannot build a request to %s", opLabel(k.op), hostOf(k.server))
 	}
 	if k.form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -176,6 +183,9 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 	req.Header.Set("User-Agent", "ztm")
 	if k.auth != "" {
 		req.Header.Set("Authorization", "Zoho-oauthtoken "+k.auth)
+	}
+	if k.basic[0] != "" {
+		req.SetBasicAuth(k.basic[0], k.basic[1])
 	}
 
 	resp, err := c.httpClient().Do(req)

@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -143,7 +144,18 @@ func TestRevokeRequest(t *testing.T) {
 	if err := oauth.NewClient(model.DataCenters{}).Revoke(ctx(t), p, secretRefresh); err != nil {
 		t.Fatal(err)
 	}
-	checkShape(t, got, "POST", "/oauth/v2/token/revoke", url.Values{"token": {secretRefresh}}, secretRefresh, secretClient)
+	checkShape(t, got, "POST", "/oauth/v2/revoke/token", url.Values{"token": {secretRefresh}, "token_type": {"refresh_token"}}, secretRefresh, secretClient)
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte(p.ClientID+":"+secretClient))
+	if got.auth != wantAuth {
+		t.Errorf("Authorization = %q, want HTTP Basic with the client id and secret", model.Redact(got.auth))
+	}
+
+	srv, got = shapeServer(t, `{"status":"success"}`)
+	p = shapeProfile(srv.URL, model.ServerClient)
+	if err := oauth.NewClient(model.DataCenters{}).RevokeToken(ctx(t), p, secretAccess, oauth.AccessTokenKind); err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, got, "POST", "/oauth/v2/revoke/token", url.Values{"token": {secretAccess}, "token_type": {"access_token"}}, secretAccess, secretClient)
 }
 
 func TestUserInfoRequest(t *testing.T) {

@@ -156,26 +156,6 @@ func (c *Client) Refresh(ctx context.Context, p model.Profile) (Result, error) {
 	return res, nil
 }
 
-// Revoke revokes a refresh token, and with it its access tokens, at the
-// profile's accounts server. The token travels in the form body.
-func (c *Client) Revoke(ctx context.Context, p model.Profile, refreshToken string) error {
-	if refreshToken == "" {
-		return fmt.Errorf("revoke: %w to revoke", ErrNoRefreshToken)
-	}
-	k := call{
-		op: "revoke", server: p.AccountsServer, path: "/oauth/v2/token/revoke",
-		form: url.Values{"token": {refreshToken}}, secrets: []string{refreshToken}, dc: c.profileDC(p),
-	}
-	a, err := c.do(ctx, k)
-	if err != nil {
-		return err
-	}
-	if a.status >= 200 && a.status <= 299 && len(bytes.TrimSpace(a.body)) == 0 {
-		return nil
-	}
-	return c.check(k, a)
-}
-
 // tokenRequest posts to a token endpoint and reads a token answer.
 func (c *Client) tokenRequest(ctx context.Context, k call) (Result, error) {
 	a, err := c.do(ctx, k)
