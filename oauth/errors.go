@@ -77,12 +77,13 @@ type Error struct {
 }
 
 var opLabels = map[string]string{
-	"exchange": "code exchange",
-	"refresh":  "refresh",
-	"revoke":   "revoke",
-	"device":   "device sign-in",
-	"userinfo": "user info",
-	"consent":  "consent",
+	"exchange":   "code exchange",
+	"refresh":    "refresh",
+	"revoke":     "revoke",
+	"device":     "device sign-in",
+	"userinfo":   "user info",
+	"consent":    "consent",
+	"serverinfo": "server list",
 	// the first token of a client-credentials profile; its later ones are
 	// "refresh"
 	"clientcreds": "client credentials",
