@@ -28,7 +28,8 @@ const maxBody = 1 << 20
 // which is how tests control the network, the clock and randomness; a zero
 // field falls back to the default NewClient would set.
 //
-// A Client holds no state between calls and is safe for concurrent use.
+// A Client holds no state between calls, apart from the clock skew its
+// [SkewMeter] measured last, and is safe for concurrent use.
 // It never retries: Zoho allows only 10 refreshes per 10 minutes per
 // refresh token, and an automatic retry could spend that budget on a
 // request that had in fact succeeded.
@@ -52,6 +53,9 @@ type Client struct {
 	// list, when a face has fetched it with [Client.ServerInfo]. See
 	// [TrustAccountsServer].
 	Trusted []string
+	// Skew measures the clock skew from the Date header of token answers;
+	// nil measures nothing. See [SkewMeter].
+	Skew *SkewMeter
 }
 
 // NewClient returns a Client with safe defaults: its own HTTP client that
@@ -65,6 +69,7 @@ func NewClient(dcs model.DataCenters) *Client {
 		Rand:    rand.Reader,
 		Sleep:   sleepContext,
 		DCs:     dcs,
+		Skew:    &SkewMeter{},
 	}
 }
 
@@ -193,6 +198,9 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 		return answer{}, c.netErr(ctx, k, err)
 	}
 	defer resp.Body.Close()
+	if k.path == "/oauth/v2/token" {
+		c.Skew.Observe(resp.Header.Get("Date"), c.now())
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return answer{}, c.netErr(ctx, k, err)
