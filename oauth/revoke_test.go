@@ -15,7 +15,7 @@ import (
 
 // revokeServer answers the newer revoke endpoint with newer and the older
 // one with older (nil: drop the connection), recording each request line.
-func revokeServer(t *testing.T, newer, older func(w http.ResponseWriter)) (*httptest.Server, *[]string) {
+func revokeServer(t *testing.T, newer, older func(w http.ResponseWriter)) (*httptest.Server, func() []string) {
 	t.Helper()
 	var mu sync.Mutex
 	var lines []string
@@ -36,7 +36,11 @@ func revokeServer(t *testing.T, newer, older func(w http.ResponseWriter)) (*http
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return srv, &lines
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), lines...)
+	}
 }
 
 func answer(status int, contentType, body string) func(http.ResponseWriter) {
@@ -54,8 +58,8 @@ func TestRevokeFallsBackOnlyWhenTheNewerEndpointIsMissing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(*lines) != 2 || !strings.HasPrefix((*lines)[1], "POST /oauth/v2/token/revoke query=token="+secretRefresh+" body=") {
-			t.Errorf("requests %q, want the newer form then the older", redactAll(*lines))
+		if len(lines()) != 2 || !strings.HasPrefix(lines()[1], "POST /oauth/v2/token/revoke query=token="+secretRefresh+" body=") {
+			t.Errorf("requests %q, want the newer form then the older", redactAll(lines()))
 		}
 	})
 	t.Run("405: the older form", func(t *testing.T) {
@@ -63,29 +67,29 @@ func TestRevokeFallsBackOnlyWhenTheNewerEndpointIsMissing(t *testing.T) {
 		if err := oauth.NewClient(model.DataCenters{}).Revoke(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretRefresh); err != nil {
 			t.Fatal(err)
 		}
-		if len(*lines) != 2 {
-			t.Errorf("%d requests, want 2", len(*lines))
+		if len(lines()) != 2 {
+			t.Errorf("%d requests, want 2", len(lines()))
 		}
 	})
 	t.Run("a revoked token is not a missing endpoint", func(t *testing.T) {
 		srv, lines := revokeServer(t, answer(404, "application/json", `{"error":"invalid_token"}`), answer(200, "", ""))
 		err := oauth.NewClient(model.DataCenters{}).Revoke(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretRefresh)
-		if !errors.Is(err, model.ErrRefreshRevoked) || len(*lines) != 1 {
-			t.Errorf("err %v after %d requests, want revoked after one", err, len(*lines))
+		if !errors.Is(err, model.ErrRefreshRevoked) || len(lines()) != 1 {
+			t.Errorf("err %v after %d requests, want revoked after one", err, len(lines()))
 		}
 	})
 	t.Run("other failures do not fall back", func(t *testing.T) {
 		srv, lines := revokeServer(t, answer(502, "text/html", "<html>bad gateway</html>"), answer(200, "", ""))
 		err := oauth.NewClient(model.DataCenters{}).Revoke(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretRefresh)
-		if !oauth.IsNetwork(err) || len(*lines) != 1 {
-			t.Errorf("err %v after %d requests, want unreachable after one", err, len(*lines))
+		if !oauth.IsNetwork(err) || len(lines()) != 1 {
+			t.Errorf("err %v after %d requests, want unreachable after one", err, len(lines()))
 		}
 	})
 	t.Run("access tokens have no older form", func(t *testing.T) {
 		srv, lines := revokeServer(t, answer(404, "text/plain", "not found"), answer(200, "", ""))
 		err := oauth.NewClient(model.DataCenters{}).RevokeToken(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretAccess, oauth.AccessTokenKind)
-		if err == nil || len(*lines) != 1 {
-			t.Errorf("err %v after %d requests, want a failure after one", err, len(*lines))
+		if err == nil || len(lines()) != 1 {
+			t.Errorf("err %v after %d requests, want a failure after one", err, len(lines()))
 		}
 	})
 }
@@ -101,8 +105,8 @@ func TestOlderRevokeFormKeepsTheTokenOutOfErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv, lines := revokeServer(t, answer(404, "text/plain", "404 page not found"), older)
 			err := oauth.NewClient(model.DataCenters{}).Revoke(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretRefresh)
-			if err == nil || len(*lines) != 2 {
-				t.Fatalf("err %v after %d requests, want a failure of the older form", err, len(*lines))
+			if err == nil || len(lines()) != 2 {
+				t.Fatalf("err %v after %d requests, want a failure of the older form", err, len(lines()))
 			}
 			assertNoSecrets(t, err.Error(), secretRefresh, secretClient)
 			assertNoSecrets(t, strings.Join(strings.Fields(err.Error()), ""), secretRefresh)
