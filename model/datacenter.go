@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -23,6 +24,21 @@ type DataCenter struct {
 	APIConsole string `json:"api_console"`
 	// APIDomain is the default API domain; the token response's api_domain wins.
 	APIDomain string `json:"api_domain"`
+	// Unconfirmed names the fields, by their JSON names ("accounts_server",
+	// "api_console", "api_domain"), that no Zoho page confirms yet, so the
+	// faces can say so when they show them.
+	Unconfirmed []string `json:"unconfirmed,omitempty"`
+}
+
+// Confirmed reports whether a Zoho page confirms field (a JSON name such as
+// "api_console"); see [DataCenter.Unconfirmed].
+func (dc DataCenter) Confirmed(field string) bool {
+	for _, f := range dc.Unconfirmed {
+		if f == field {
+			return false
+		}
+	}
+	return true
 }
 
 // DataCenters is an ordered set of data centers with lookups by ID, by the
@@ -93,10 +109,18 @@ func mergeDC(old, n DataCenter) DataCenter {
 	if n.APIDomain != "" {
 		old.APIDomain = n.APIDomain
 	}
+	if n.Unconfirmed != nil {
+		old.Unconfirmed = n.Unconfirmed
+	}
 	return old
 }
 
 func (dc DataCenter) validate() error {
+	for _, f := range dc.Unconfirmed {
+		if f != "accounts_server" && f != "api_console" && f != "api_domain" {
+			return fmt.Errorf("data center %s: unconfirmed names %s: use accounts_server, api_console or api_domain", dc.ID, Echo(f))
+		}
+	}
 	if err := ValidateServerURL(dc.AccountsServer); err != nil {
 		return fmt.Errorf("data center %s: accounts server: %w", dc.ID, err)
 	}
@@ -113,7 +137,11 @@ func (dc DataCenter) validate() error {
 
 // All returns the data centers in their defined order.
 func (d DataCenters) All() []DataCenter {
-	return append([]DataCenter(nil), d.list...)
+	out := append([]DataCenter(nil), d.list...)
+	for i := range out {
+		out[i].Unconfirmed = append([]string(nil), out[i].Unconfirmed...)
+	}
+	return out
 }
 
 // IDs returns the data-center IDs in their defined order.
@@ -183,13 +211,28 @@ func (d DataCenters) Sorted() []string {
 // ValidateServerURL accepts an absolute http(s) URL with a host and nothing
 // after the host but an optional slash. Plain http is allowed only for
 // loopback hosts, which is what tests and the demo use.
+//
+// A user part is refused: in https://accounts.zoho.eu@evil.example the
+// host is evil.example, and the form carrying the client secret would go
+// there. A query or fragment, even an empty one, is refused as well: a
+// server URL has none, and a URL with one was not meant as a server.
 func ValidateServerURL(s string) error {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a URL: use the form https://accounts.zoho.eu", s)
+	s = strings.TrimSpace(s)
+	if len(s) > MaxURL {
+		return fmt.Errorf("%s is too long for a server URL: give only the server, such as https://accounts.zoho.eu", Echo(s))
 	}
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q has a path or query: give only the server, such as https://accounts.zoho.eu", s)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%s is not a URL: use the form https://accounts.zoho.eu", Echo(s))
+	}
+	if u.User != nil || strings.Contains(u.Host, "@") {
+		return fmt.Errorf("%s has a user part before '@', so it would send requests to %s: give only the server, such as https://accounts.zoho.eu", Echo(s), Echo(u.Hostname()))
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(s, "?#") {
+		return fmt.Errorf("%s has a path, query or fragment: give only the server, such as https://accounts.zoho.eu", Echo(s))
+	}
+	if !validHost(u.Hostname()) {
+		return fmt.Errorf("%s does not name a valid host: use the form https://accounts.zoho.eu", Echo(s))
 	}
 	switch u.Scheme {
 	case "https":
@@ -198,10 +241,27 @@ func ValidateServerURL(s string) error {
 		if IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%q uses plain http: Zoho servers need https", s)
+		return fmt.Errorf("%s uses plain http: Zoho servers need https", Echo(s))
 	default:
-		return fmt.Errorf("%q must start with https://", s)
+		return fmt.Errorf("%s must start with https://", Echo(s))
 	}
+}
+
+// validHost accepts a DNS name of letters, digits, '-' and '.', or an IP
+// address literal.
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !isAlnum(c) && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizeServerURL trims spaces and a trailing slash.
@@ -209,11 +269,16 @@ func NormalizeServerURL(s string) string {
 	return strings.TrimRight(strings.TrimSpace(s), "/")
 }
 
-// IsLoopbackHost reports whether host names this machine.
+// IsLoopbackHost reports whether host names this machine: the literal
+// name localhost, an IPv4 address in 127.0.0.0/8, or ::1. Names are not
+// matched by prefix: 127.attacker.example is a public host.
 func IsLoopbackHost(host string) bool {
-	switch strings.ToLower(host) {
-	case "localhost", "127.0.0.1", "::1":
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	return strings.HasPrefix(host, "127.")
+	addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if err != nil || addr.Zone() != "" {
+		return false
+	}
+	return addr.Is4() && addr.IsLoopback() || addr == netip.IPv6Loopback()
 }

@@ -77,4 +77,8 @@ var (
 	ErrRefreshRevoked = errors.New("refresh token revoked")
 	// ErrThrottled means Zoho refused because of too many requests.
 	ErrThrottled = errors.New("throttled by Zoho")
+	// ErrUnreachable means Zoho gave no answer of its own: no connection, a
+	// timeout, or a gateway's error page or 5xx instead of Zoho's JSON.
+	// Nothing is wrong with the profile; trying later may work.
+	ErrUnreachable = errors.New("could not reach Zoho")
 )

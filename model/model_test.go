@@ -187,3 +187,50 @@ func TestDataCenters(t *testing.T) {
 		t.Errorf("Describe: %q", got)
 	}
 }
+
+func TestUnconfirmedFields(t *testing.T) {
+	dcs, err := ParseDataCenters([]byte(`[{"id":"AE","accounts_server":"https://accounts.zoho.ae","unconfirmed":["accounts_server"]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae, _ := dcs.ByID("AE")
+	if ae.Confirmed("accounts_server") || !ae.Confirmed("api_domain") {
+		t.Errorf("AE = %+v", ae)
+	}
+	if err := dcs.Put(DataCenter{ID: "AE", Unconfirmed: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	if ae, _ := dcs.ByID("AE"); !ae.Confirmed("accounts_server") {
+		t.Error("an override with an empty list did not confirm the accounts server")
+	}
+	if _, err := ParseDataCenters([]byte(`[{"id":"X","accounts_server":"https://a.example","unconfirmed":["url"]}]`)); err == nil {
+		t.Error("an unknown field name in unconfirmed accepted")
+	}
+}
+
+func TestAPIHostFollowsTheEnvironment(t *testing.T) {
+	cases := []struct {
+		domain string
+		env    Environment
+		host   string
+		base   string
+	}{
+		{"https://www.zohoapis.eu", "", "www.zohoapis.eu", "https://www.zohoapis.eu"},
+		{"https://www.zohoapis.eu", Production, "www.zohoapis.eu", "https://www.zohoapis.eu"},
+		{"https://www.zohoapis.eu", Sandbox, "sandbox.zohoapis.eu", "https://sandbox.zohoapis.eu"},
+		{"https://www.zohoapis.com.au/", Developer, "developer.zohoapis.com.au", "https://developer.zohoapis.com.au"},
+		{"https://zohoapis.in", Sandbox, "sandbox.zohoapis.in", "https://sandbox.zohoapis.in"},
+		{"http://127.0.0.1:9001", Sandbox, "127.0.0.1:9001", "http://127.0.0.1:9001"},
+		{"", Sandbox, "", ""},
+		{"https://www.zohoapis.eu@evil.example", Production, "", ""},
+	}
+	for _, c := range cases {
+		p := Profile{APIDomain: c.domain, Environment: c.env}
+		if got := APIHost(p); got != c.host {
+			t.Errorf("APIHost(%s, %s) = %q, want %q", c.domain, c.env, got, c.host)
+		}
+		if got := APIBase(p); got != c.base {
+			t.Errorf("APIBase(%s, %s) = %q, want %q", c.domain, c.env, got, c.base)
+		}
+	}
+}

@@ -38,7 +38,7 @@ func ParseClientType(s string) (ClientType, error) {
 	case "device", "non-browser", "nonbrowser", "non browser":
 		return NonBrowserClient, nil
 	}
-	return "", fmt.Errorf("unknown client type %q: use self, server or device", s)
+	return "", fmt.Errorf("unknown client type %s: use self, server or device", Echo(s))
 }
 
 // Label is the console's name for the client type.
@@ -72,7 +72,7 @@ func ParseConsent(s string) (Consent, error) {
 	case "org", "organization", "organisation":
 		return OrgConsent, nil
 	}
-	return "", fmt.Errorf("unknown consent %q: use user or org", s)
+	return "", fmt.Errorf("unknown consent %s: use user or org", Echo(s))
 }
 
 // GrantMethod is how the first grant is obtained; it follows from the
@@ -115,7 +115,7 @@ func ParseEnvironment(s string) (Environment, error) {
 	case "developer", "dev":
 		return Developer, nil
 	}
-	return "", fmt.Errorf("unknown environment %q: use production, sandbox or developer", s)
+	return "", fmt.Errorf("unknown environment %s: use production, sandbox or developer", Echo(s))
 }
 
 // OrDefault is the environment, production when unset.
@@ -215,7 +215,7 @@ func (p Profile) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return p.validateRest()
 }
 
 // ValidateName enforces profile names that are safe to type in a shell:
@@ -226,7 +226,7 @@ func ValidateName(name string) error {
 		return fmt.Errorf("the profile needs a name, such as crm-eu or books-prod")
 	}
 	if !shaped(name, 1, 64, isAlnum, func(c byte) bool { return isAlnum(c) || strings.IndexByte("._@-", c) >= 0 }) {
-		return fmt.Errorf("profile name %q: use 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", name)
+		return fmt.Errorf("profile name %s: use 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", Echo(name))
 	}
 	return nil
 }
@@ -234,7 +234,7 @@ func ValidateName(name string) error {
 // ValidateTag enforces short tags without spaces or commas.
 func ValidateTag(tag string) error {
 	if !shaped(tag, 1, 32, isAlnum, func(c byte) bool { return isAlnum(c) || strings.IndexByte("._-", c) >= 0 }) {
-		return fmt.Errorf("tag %q: use up to 32 letters, digits, '.', '_' or '-'", tag)
+		return fmt.Errorf("tag %s: use up to 32 letters, digits, '.', '_' or '-'", Echo(tag))
 	}
 	return nil
 }
@@ -281,6 +281,9 @@ func ValidateClientSecret(secret string) error {
 	if secret == "" {
 		return fmt.Errorf("the client secret is empty: copy it from the API Console, next to the client id")
 	}
+	if len(secret) > MaxSecret {
+		return fmt.Errorf("the client secret is too long (%d bytes, at most %d): copy only the secret from the API Console", len(secret), MaxSecret)
+	}
 	if strings.ContainsAny(secret, " \t\r\n") {
 		return fmt.Errorf("the client secret contains spaces: copy it again from the API Console")
 	}
@@ -292,15 +295,21 @@ func ValidateRedirectURI(uri string) error {
 	if uri == "" {
 		return fmt.Errorf("a server-based client needs its redirect URI, exactly as registered in the API Console")
 	}
+	if len(uri) > MaxURL {
+		return fmt.Errorf("redirect URI %s is too long (at most %d bytes): copy it again from the API Console", Echo(uri), MaxURL)
+	}
 	u, err := url.Parse(uri)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("redirect URI %q must be an absolute http(s) URL, such as http://localhost:8765/callback", uri)
+		return fmt.Errorf("redirect URI %s must be an absolute http(s) URL, such as http://localhost:8765/callback", Echo(uri))
 	}
-	if u.Fragment != "" {
-		return fmt.Errorf("redirect URI %q must not have a #fragment", uri)
+	if u.User != nil {
+		return fmt.Errorf("redirect URI %s has a user part before '@', so Zoho would send the code to %s: copy it again from the API Console", Echo(uri), Echo(u.Hostname()))
+	}
+	if u.Fragment != "" || strings.Contains(uri, "#") {
+		return fmt.Errorf("redirect URI %s must not have a #fragment", Echo(uri))
 	}
 	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("redirect URI %q uses plain http on a public host: use https, or http://localhost:PORT/...", uri)
+		return fmt.Errorf("redirect URI %s uses plain http on a public host: use https, or http://localhost:PORT/PATH", Echo(uri))
 	}
 	return nil
 }

@@ -16,11 +16,11 @@ var Operations = []string{"ALL", "READ", "CREATE", "UPDATE", "DELETE"}
 func ValidateScope(s string) error {
 	parts := strings.Split(s, ".")
 	if len(parts) < 3 {
-		return fmt.Errorf("scope %q: use Service.scope.OPERATION, such as ZohoCRM.modules.ALL", s)
+		return fmt.Errorf("scope %s: use Service.scope.OPERATION, such as ZohoCRM.modules.ALL", Echo(s))
 	}
 	for _, p := range parts {
 		if !shaped(p, 1, 200, isWord, isWord) {
-			return fmt.Errorf("scope %q: parts may hold only letters, digits and '_', separated by single dots", s)
+			return fmt.Errorf("scope %s: parts may hold only letters, digits and '_', separated by single dots", Echo(s))
 		}
 	}
 	op := parts[len(parts)-1]
@@ -29,7 +29,7 @@ func ValidateScope(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("scope %q: the operation %q must be one of %s", s, op, strings.Join(Operations, ", "))
+	return fmt.Errorf("scope %s: the operation %s must be one of %s", Echo(s), Echo(op), strings.Join(Operations, ", "))
 }
 
 // ParseScopes splits a comma-separated scope string (spaces and newlines

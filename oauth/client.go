@@ -28,7 +28,8 @@ const maxBody = 1 << 20
 // which is how tests control the network, the clock and randomness; a zero
 // field falls back to the default NewClient would set.
 //
-// A Client holds no state between calls and is safe for concurrent use.
+// A Client holds no state between calls, apart from the clock skew its
+// [SkewMeter] measured last, and is safe for concurrent use.
 // It never retries: Zoho allows only 10 refreshes per 10 minutes per
 // refresh token, and an automatic retry could spend that budget on a
 // request that had in fact succeeded.
@@ -48,6 +49,13 @@ type Client struct {
 	// DCs names data centers in messages and resolves the `location` of a
 	// redirect or the `user_location` of a device poll.
 	DCs model.DataCenters
+	// Trusted lists accounts servers trusted beyond DCs: Zoho's own server
+	// list, when a face has fetched it with [Client.ServerInfo]. See
+	// [TrustAccountsServer].
+	Trusted []string
+	// Skew measures the clock skew from the Date header of token answers;
+	// nil measures nothing. See [SkewMeter].
+	Skew *SkewMeter
 }
 
 // NewClient returns a Client with safe defaults: its own HTTP client that
@@ -61,6 +69,7 @@ func NewClient(dcs model.DataCenters) *Client {
 		Rand:    rand.Reader,
 		Sleep:   sleepContext,
 		DCs:     dcs,
+		Skew:    &SkewMeter{},
 	}
 }
 
@@ -134,7 +143,9 @@ type call struct {
 	server  string // accounts server URL
 	path    string
 	form    url.Values // POST body; nil means GET
+	query   url.Values // URL query; only the older revoke form has one
 	auth    string     // access token for the Authorization header
+	basic   [2]string  // client id and secret for HTTP Basic, if set
 	secrets []string
 	dc      string // the profile's data center, for messages
 	movedTo string // server's data center when a redirect or other_dc moved the flow there
@@ -154,6 +165,9 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 		return answer{}, fmt.Errorf("%s: accounts server: %w", opLabel(k.op), err)
 	}
 	endpoint := model.NormalizeServerURL(k.server) + k.path
+	if k.query != nil {
+		endpoint += "?" + k.query.Encode()
+	}
 	rctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 
@@ -163,7 +177,9 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 	}
 	req, err := http.NewRequestWithContext(rctx, method, endpoint, body)
 	if err != nil {
-		return answer{}, fmt.Errorf("%s: %w", opLabel(k.op), err)
+		// The error would quote the URL, and the older revoke form carries
+		// a token in it.
+		return answer{}, fmt.Errorf("%s: cannot build a request to %s", opLabel(k.op), hostOf(k.server))
 	}
 	if k.form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -173,12 +189,18 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 	if k.auth != "" {
 		req.Header.Set("Authorization", "Zoho-oauthtoken "+k.auth)
 	}
+	if k.basic[0] != "" {
+		req.SetBasicAuth(k.basic[0], k.basic[1])
+	}
 
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return answer{}, c.netErr(ctx, k, err)
 	}
 	defer resp.Body.Close()
+	if k.path == "/oauth/v2/token" {
+		c.Skew.Observe(resp.Header.Get("Date"), c.now())
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return answer{}, c.netErr(ctx, k, err)

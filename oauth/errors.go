@@ -77,12 +77,16 @@ type Error struct {
 }
 
 var opLabels = map[string]string{
-	"exchange": "code exchange",
-	"refresh":  "refresh",
-	"revoke":   "revoke",
-	"device":   "device sign-in",
-	"userinfo": "user info",
-	"consent":  "consent",
+	"exchange":   "code exchange",
+	"refresh":    "refresh",
+	"revoke":     "revoke",
+	"device":     "device sign-in",
+	"userinfo":   "user info",
+	"consent":    "consent",
+	"serverinfo": "server list",
+	// the first token of a client-credentials profile; its later ones are
+	// "refresh"
+	"clientcreds": "client credentials",
 }
 
 // Error implements error.
@@ -119,6 +123,8 @@ func (e *Error) sentence() string {
 			return "the client id or secret is wrong, or the client is registered in another data center (invalid_client); check both in the API Console, or choose the data center where the client was made"
 		}
 		return fmt.Sprintf("the client id or secret is wrong, or the client is registered in another data center (invalid_client): you chose %s; check both in that data center's API Console, or choose the data center where the client was made", e.DC)
+	case "missing_org_info":
+		return "Zoho needs to know which org the token is for (missing_org_info); set the profile's soid to the product and org id, such as --soid ZohoCRM.12345678"
 	case "invalid_client_secret":
 		return "the client secret is wrong (invalid_client_secret); copy it again from the API Console: with Multi-DC each data center has its own secret"
 	case "invalid_redirect_uri":
@@ -156,6 +162,9 @@ func (e *Error) sentence() string {
 	if e.Description != "" {
 		detail += ": " + e.Description
 	}
+	if e.Gateway() {
+		return fmt.Sprintf("Zoho's server failed with HTTP %d (%s); nothing is wrong with the profile: try again later", e.Status, detail)
+	}
 	return "Zoho refused the request (" + detail + "); check the profile's client, scopes and data center, and report it if it persists"
 }
 
@@ -167,12 +176,41 @@ func (e *Error) Is(target error) bool {
 			(e.Op == "revoke" && e.Code == "invalid_token")
 	case model.ErrThrottled:
 		return e.Code == CodeThrottled
+	case model.ErrUnreachable:
+		return e.Gateway()
 	case ErrAccessDenied:
 		return e.Code == "access_denied"
 	case ErrDeviceExpired:
 		return e.Op == "device" && e.Code == "expired"
 	}
 	return false
+}
+
+// Gateway reports whether the answer came from something in front of Zoho
+// rather than from Zoho's accounts service: a web page where JSON was
+// expected (a proxy's 502 page, a captive portal), a body that is not
+// JSON at all, or an HTTP 5xx without one of Zoho's error codes. Such an
+// answer says nothing about the profile, so it is the "unreachable" kind,
+// like a [NetworkError], and matches [model.ErrUnreachable].
+func (e *Error) Gateway() bool {
+	switch {
+	case e.Code == CodeHTMLPage:
+		return true
+	case e.Code == CodeBadResponse && e.Description == "not JSON":
+		return true
+	case e.Status >= 500 && e.Status <= 599:
+		return !knownCodes[e.Code]
+	}
+	return false
+}
+
+// knownCodes are the codes whose sentence says what Zoho meant; an HTTP
+// 5xx carrying one of them is still Zoho speaking.
+var knownCodes = map[string]bool{
+	"invalid_code": true, "invalid_client": true, "invalid_client_secret": true, "invalid_redirect_uri": true,
+	"invalid_scope": true, "access_denied": true, "expired": true, "invalid_token": true,
+	"invalid_oauthtoken": true, "INVALID_OAUTHTOKEN": true, "OAUTH_SCOPE_MISMATCH": true, CodeThrottled: true,
+	"missing_org_info": true,
 }
 
 // NetworkError means no answer came from the accounts server: a timeout, a
@@ -226,11 +264,15 @@ func (e *NetworkError) cause() string {
 	return "the connection failed"
 }
 
-// IsNetwork reports whether err means the accounts server could not be
-// reached at all, as opposed to an answer from Zoho.
+// Is makes every NetworkError match [model.ErrUnreachable].
+func (e *NetworkError) Is(target error) bool { return target == model.ErrUnreachable }
+
+// IsNetwork reports whether err means Zoho could not be reached: no answer
+// at all (a [NetworkError]), or only a gateway's answer ([Error.Gateway]).
+// Both are the "unreachable" kind, as opposed to an answer from Zoho; it
+// is errors.Is(err, model.ErrUnreachable).
 func IsNetwork(err error) bool {
-	var ne *NetworkError
-	return errors.As(err, &ne)
+	return errors.Is(err, model.ErrUnreachable)
 }
 
 // scrub makes text from the server safe to show: it removes control

@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +48,7 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 		revoked     bool
 		throttled   bool
 		denied      bool
+		unreachable bool // a gateway answered, not Zoho: exit 5, "try later"
 	}{
 		{name: "expired code", op: "exchange", body: `{"error":"invalid_code"}`,
 			want: "code exchange: the grant code has expired or was already used (invalid_code); generate a new code and exchange it at once: a redirect code lives about 1-2 minutes, a Self Client code 3-10 minutes"},
@@ -71,15 +73,21 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 			want: "refresh: Zoho is throttling requests (too many in a short time); wait about 10 minutes before trying again: Zoho allows 10 refreshes per 10 minutes for each refresh token"},
 		{name: "throttled with 200", op: "refresh", body: `{"error":"Accès refusé","status":"failure"}`, throttled: true,
 			want: "refresh: Zoho is throttling requests (too many in a short time); wait about 10 minutes before trying again: Zoho allows 10 refreshes per 10 minutes for each refresh token"},
-		{name: "502 page", op: "refresh", status: 502, contentType: "text/html",
+		{name: "502 page", op: "refresh", status: 502, contentType: "text/html", unreachable: true,
 			body: "<html><body><h1>502 Bad Gateway</h1></body></html>",
 			want: "refresh: Zoho answered with a web page instead of JSON (HTTP 502); the accounts server may be down, or a proxy or captive portal is in the way; try again later"},
-		{name: "html without content type", op: "exchange", status: 200, contentType: "text/plain", body: "  <!DOCTYPE html><p>login</p>",
+		{name: "html without content type", op: "exchange", status: 200, contentType: "text/plain", body: "  <!DOCTYPE html><p>login</p>", unreachable: true,
 			want: "code exchange: Zoho answered with a web page instead of JSON (HTTP 200); the accounts server may be down, or a proxy or captive portal is in the way; try again later"},
-		{name: "500 without body", op: "refresh", status: 500, contentType: "application/json", body: "",
+		{name: "500 without body", op: "refresh", status: 500, contentType: "application/json", body: "", unreachable: true,
 			want: "refresh: Zoho answered HTTP 500 without an error code; try again later"},
-		{name: "garbage", op: "refresh", body: "ok",
+		{name: "garbage", op: "refresh", body: "ok", unreachable: true,
 			want: "refresh: Zoho sent an answer ztm cannot read (not JSON) with HTTP 200; try again later, and report it if it persists"},
+		{name: "proxy 503 with its own JSON", op: "refresh", status: 503, body: `{"message":"upstream connect error"}`, unreachable: true,
+			want: "refresh: Zoho answered HTTP 503 without an error code; try again later"},
+		{name: "gateway 504 with an unknown code", op: "refresh", status: 504, body: `{"error":"gateway_timeout"}`, unreachable: true,
+			want: "refresh: Zoho's server failed with HTTP 504 (gateway_timeout); nothing is wrong with the profile: try again later"},
+		{name: "revoked token, even with 500", op: "refresh", status: 500, body: `{"error":"invalid_code"}`, revoked: true,
+			want: "refresh: Zoho no longer accepts this refresh token (invalid_code): it was revoked, or deleted after 20 newer ones were made; consent again to get a new one"},
 		{name: "no access token", op: "refresh", body: `{"token_type":"Bearer"}`,
 			want: "refresh: Zoho sent an answer ztm cannot read (no access_token) with HTTP 200; try again later, and report it if it persists"},
 		{name: "unknown code", op: "exchange", body: `{"error":"unsupported_grant_type","error_description":"grant type not supported"}`,
@@ -125,8 +133,11 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 			if got := errors.Is(err, oauth.ErrAccessDenied); got != tc.denied {
 				t.Errorf("errors.Is(ErrAccessDenied) = %v", got)
 			}
-			if oauth.IsNetwork(err) {
-				t.Error("an answer from Zoho is not a network error")
+			if got := oauth.IsNetwork(err); got != tc.unreachable {
+				t.Errorf("IsNetwork = %v, want %v: only a gateway's answer or none is the unreachable kind", got, tc.unreachable)
+			}
+			if got := errors.Is(err, model.ErrUnreachable); got != tc.unreachable {
+				t.Errorf("errors.Is(ErrUnreachable) = %v", got)
 			}
 			assertNoSecrets(t, err.Error(), secretClient, secretRefresh, secretAccess, secretCode)
 		})
@@ -211,6 +222,9 @@ func wantNetwork(t *testing.T, err error, want string) {
 	if err.Error() != want {
 		t.Errorf("message\n got %q\nwant %q", err, want)
 	}
+	if !errors.Is(err, model.ErrUnreachable) {
+		t.Error("a network error should match model.ErrUnreachable")
+	}
 	if errors.Is(err, model.ErrRefreshRevoked) || errors.Is(err, model.ErrThrottled) {
 		t.Error("a network error is neither revoked nor throttled")
 	}
@@ -252,4 +266,47 @@ func TestUserInfoAndRevokeErrors(t *testing.T) {
 		t.Error("revoking a dead token should read as revoked")
 	}
 	assertNoSecrets(t, err.Error(), p.Token.RefreshToken)
+}
+
+// TestRevokedRefreshTokenNamesTheWayToConsent: a revoked refresh token
+// says to consent again; the face adds how (its key and its command), and
+// the decorated error still reads as revoked for the vault and the faces.
+func TestRevokedRefreshTokenNamesTheWayToConsent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"error":"invalid_code"}`))
+	}))
+	defer srv.Close()
+	c := oauth.NewClient(model.DataCenters{})
+	_, err := c.Refresh(ctx(t), errProfile(srv.URL))
+	if !oauth.NeedsConsent(err) {
+		t.Fatalf("a revoked refresh token does not need consent? %v", err)
+	}
+	how := "press n in the dashboard, or run ztm consent crm-eu"
+	hinted := oauth.WithConsentHint(fmt.Errorf("crm-eu: %w", err), how)
+	if !strings.HasSuffix(hinted.Error(), "consent again to get a new one: "+how) {
+		t.Errorf("message %q does not end with the way to consent", hinted)
+	}
+	var zerr *oauth.Error
+	if !errors.Is(hinted, model.ErrRefreshRevoked) || !errors.As(hinted, &zerr) || zerr.Code != "invalid_code" {
+		t.Errorf("the hint hides what the error is: %v", hinted)
+	}
+	assertNoSecrets(t, hinted.Error(), secretClient, secretRefresh, secretAccess)
+
+	// An already-revoked token on delete needs no consent, nor does a network error.
+	p := errProfile(srv.URL)
+	revokeErr := &oauth.Error{Op: "revoke", Code: "invalid_token"}
+	if got := oauth.WithConsentHint(revokeErr, how); got != error(revokeErr) {
+		t.Errorf("revoke of a dead token decorated: %v", got)
+	}
+	p.AccountsServer = "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+	_, netErr := c.Refresh(ctx(t), p)
+	if got := oauth.WithConsentHint(netErr, how); got.Error() != netErr.Error() {
+		t.Errorf("network error decorated: %v", got)
+	}
+	p.Token = &model.Token{AccessToken: secretAccess}
+	_, noRT := c.Refresh(ctx(t), p)
+	if got := oauth.WithConsentHint(noRT, how); !strings.HasSuffix(got.Error(), how) {
+		t.Errorf("no refresh token: %v, want the way to consent", got)
+	}
 }

@@ -83,6 +83,9 @@ func looksLikeCode(s string) bool {
 // *Error matching [ErrAccessDenied]. The accounts server comes from
 // `accounts-server` (validated), else from `location` through dcs.
 func ParsePasted(input string, wantState string, dcs model.DataCenters) (Grant, error) {
+	if len(input) > model.MaxURL {
+		return Grant{}, fmt.Errorf("the pasted text is %d bytes, more than a grant code or redirect URL can be (%d): copy only the code, or only the address bar", len(input), model.MaxURL)
+	}
 	s := model.CleanPasted(input)
 	if s == "" {
 		return Grant{}, errors.New("nothing was pasted: paste the grant code, or the whole URL the browser landed on")

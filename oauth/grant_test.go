@@ -48,8 +48,8 @@ func TestParsePasted(t *testing.T) {
 			in:   "https://example.com/cb?code=" + pcode + "&location=au",
 			want: oauth.Grant{Code: pcode, Location: "au", AccountsServer: "https://accounts.zoho.com.au"}},
 		{name: "unknown location leaves the server to the profile",
-			in:   "https://example.com/cb?code=" + pcode + "&location=ae",
-			want: oauth.Grant{Code: pcode, Location: "ae"}},
+			in:   "https://example.com/cb?code=" + pcode + "&location=xq",
+			want: oauth.Grant{Code: pcode, Location: "xq"}},
 		{name: "query only", in: "code=" + pcode + "&state=" + pstate, state: pstate,
 			want: oauth.Grant{Code: pcode, State: pstate}},
 		{name: "escaped ampersands from a chat app", state: pstate,
@@ -111,8 +111,8 @@ func TestGrantOtherDC(t *testing.T) {
 	if !ok || dc.ID != "IN" || dc.Name != "India" {
 		t.Errorf("OtherDC = %+v, %v; want India", dc, ok)
 	}
-	dc, ok = (oauth.Grant{Code: pcode, AccountsServer: "https://accounts.zoho.ae", Location: "ae"}).OtherDC(p, dcs)
-	if !ok || dc.ID != "accounts.zoho.ae" || dc.AccountsServer != "https://accounts.zoho.ae" {
+	dc, ok = (oauth.Grant{Code: pcode, AccountsServer: "https://accounts.zoho.xq", Location: "xq"}).OtherDC(p, dcs)
+	if !ok || dc.ID != "accounts.zoho.xq" || dc.AccountsServer != "https://accounts.zoho.xq" {
 		t.Errorf("unknown DC = %+v, %v", dc, ok)
 	}
 }

@@ -107,9 +107,10 @@ func closeAll(lns []net.Listener) {
 }
 
 // Wait returns the grant of the first answer with the right path and
-// state, or an error: a denied consent (matching [ErrAccessDenied]), or
-// ctx's end (a timeout matches context.DeadlineExceeded). Wrong paths and
-// wrong states get a failure page and do not end the wait.
+// state, or an error: a denied consent carrying the right state (matching
+// [ErrAccessDenied]), or ctx's end (a timeout matches
+// context.DeadlineExceeded). Wrong paths, and codes or errors with a wrong
+// or missing state, get a failure page and do not end the wait.
 func (r *Receiver) Wait(ctx context.Context) (Grant, error) {
 	select {
 	case o := <-r.result:
@@ -162,8 +163,10 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case r.done.Load():
 		r.render(w, http.StatusOK, true, "Already received", "ztm already has its answer; nothing more is needed here.")
-	case g.Error != "" && (stateOK || g.State == ""):
-		// A denial without state is believed: it can only end the wait.
+	case g.Error != "" && stateOK:
+		// Only a denial with our state ends the wait: any web page can send
+		// the browser to this address with error=, and believing it would
+		// let that page cancel the sign-in.
 		g.Code = ""
 		r.deliver(outcome{g, &Error{Op: "consent", Code: scrub(g.Error, nil), Description: scrub(g.ErrorDescription, nil)}})
 		r.render(w, http.StatusOK, false, "Access was not granted",

@@ -173,3 +173,25 @@ func TestReceiverBindsLoopbackOnly(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// TestReceiverIgnoresErrorsWithoutOurState: another web page can send the
+// browser to the loopback address with error=access_denied; without the
+// consent's state that must not cancel the sign-in. The right answer that
+// follows is the one Wait returns.
+func TestReceiverIgnoresErrorsWithoutOurState(t *testing.T) {
+	r, redirect := listen(t, pstate)
+	done := waitAsync(r, ctx(t))
+	for _, q := range []string{"?error=access_denied", "?error=access_denied&state=someone-else", "?error=access_denied&state="} {
+		status, page := browse(t, redirect+q)
+		if status != http.StatusBadRequest || !strings.Contains(page, "not the sign-in ztm started") {
+			t.Errorf("%s: %d %s", q, status, page)
+		}
+	}
+	if status, _ := browse(t, redirect+"?code="+pcode+"&state="+pstate); status != http.StatusOK {
+		t.Errorf("good answer after the strays: %d", status)
+	}
+	got := <-done
+	if got.err != nil || got.g.Code != pcode {
+		t.Errorf("Wait = %+v, %v; want the code that carried our state", got.g, got.err)
+	}
+}

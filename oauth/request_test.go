@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -97,7 +98,11 @@ func TestExchangeRequest(t *testing.T) {
 	t.Run("goes where the grant says", func(t *testing.T) {
 		srv, got := shapeServer(t, tokenBody)
 		p := shapeProfile("https://accounts.zoho.eu", model.ServerClient)
-		res, err := oauth.NewClient(model.DataCenters{}).Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: srv.URL}, "")
+		var dcs model.DataCenters
+		if err := dcs.Put(model.DataCenter{ID: "IN", AccountsServer: srv.URL}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := oauth.NewClient(dcs).Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: srv.URL}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +144,18 @@ func TestRevokeRequest(t *testing.T) {
 	if err := oauth.NewClient(model.DataCenters{}).Revoke(ctx(t), p, secretRefresh); err != nil {
 		t.Fatal(err)
 	}
-	checkShape(t, got, "POST", "/oauth/v2/token/revoke", url.Values{"token": {secretRefresh}}, secretRefresh, secretClient)
+	checkShape(t, got, "POST", "/oauth/v2/revoke/token", url.Values{"token": {secretRefresh}, "token_type": {"refresh_token"}}, secretRefresh, secretClient)
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte(p.ClientID+":"+secretClient))
+	if got.auth != wantAuth {
+		t.Errorf("Authorization = %q, want HTTP Basic with the client id and secret", model.Redact(got.auth))
+	}
+
+	srv, got = shapeServer(t, `{"status":"success"}`)
+	p = shapeProfile(srv.URL, model.ServerClient)
+	if err := oauth.NewClient(model.DataCenters{}).RevokeToken(ctx(t), p, secretAccess, oauth.AccessTokenKind); err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, got, "POST", "/oauth/v2/revoke/token", url.Values{"token": {secretAccess}, "token_type": {"access_token"}}, secretAccess, secretClient)
 }
 
 func TestUserInfoRequest(t *testing.T) {
@@ -238,5 +254,38 @@ func TestConsentURL(t *testing.T) {
 	p.ClientType = model.SelfClient
 	if _, err := c.NewConsent(p, oauth.ConsentOptions{}); err == nil || !strings.Contains(err.Error(), "Generate Code") {
 		t.Errorf("Self Client consent: %v", err)
+	}
+}
+
+// TestUserInfoRefusesEscapesFromZoho: the email from Zoho becomes the
+// profile's account and is shown in terminals; one carrying a terminal
+// escape (or a bidi override) is refused, not stored.
+func TestUserInfoRefusesEscapesFromZoho(t *testing.T) {
+	for name, body := range map[string]string{
+		"email with OSC": `{"Email":"ada@example.com\u001b]2;owned\u0007","ZUID":1}`,
+		"email bidi":     `{"Email":"moc.elpmaxe@\u202eada","ZUID":1}`,
+		"name with CSI":  `{"Email":"ada@example.com","Display_Name":"\u009b2J","ZUID":1}`,
+		"email too long": `{"Email":"` + strings.Repeat("a", 300) + `@example.com","ZUID":1}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := shapeServer(t, body)
+			_, err := oauth.NewClient(model.DataCenters{}).UserInfo(ctx(t), shapeProfile(srv.URL, model.ServerClient), secretAccess)
+			if err == nil || !strings.Contains(err.Error(), "not plain text") {
+				t.Errorf("UserInfo = %v, want a refusal", err)
+			}
+			if err != nil && strings.ContainsAny(err.Error(), "\x1b\x07\u009b\u202e") {
+				t.Errorf("the error repeats the escape: %q", err)
+			}
+		})
+	}
+}
+
+// TestParsePastedCapsItsInput: a huge paste is refused without being
+// echoed or parsed.
+func TestParsePastedCapsItsInput(t *testing.T) {
+	huge := "https://example.com/cb?code=" + secretCode + "&pad=" + strings.Repeat("1", 100000)
+	_, err := oauth.ParsePasted(huge, "", model.DataCenters{})
+	if err == nil || len(err.Error()) > 300 || strings.Contains(err.Error(), secretCode) {
+		t.Errorf("a 100 KB paste: %.300v", err)
 	}
 }

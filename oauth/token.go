@@ -71,6 +71,11 @@ func (c *Client) Exchange(ctx context.Context, p model.Profile, g Grant, verifie
 		form.Set("code_verifier", verifier)
 	}
 	server := c.grantServer(p, g)
+	if g.AccountsServer != "" {
+		if err := c.TrustAccountsServer(server, p.AccountsServer); err != nil {
+			return Result{}, fmt.Errorf("code exchange: %w", err)
+		}
+	}
 	k := call{
 		op: "exchange", server: server, path: "/oauth/v2/token", form: form,
 		secrets: []string{p.ClientSecret, code, verifier}, dc: c.profileDC(p), movedTo: c.movedTo(p, server),
@@ -105,7 +110,15 @@ func (c *Client) grantServer(p model.Profile, g Grant) string {
 //
 // The returned token keeps the refresh token (Zoho does not send it back),
 // and is stamped with the client's clock.
+//
+// A client-credentials profile has no refresh token: for it Refresh asks
+// for a new token with the client-credentials grant instead (see
+// [Client.ClientCredentials]), so the vault's single-flight and budget
+// paths serve both kinds unchanged.
 func (c *Client) Refresh(ctx context.Context, p model.Profile) (Result, error) {
+	if p.ClientCredentials {
+		return c.clientCredentials(ctx, p, "refresh")
+	}
 	if p.Token == nil || p.Token.RefreshToken == "" {
 		return Result{}, fmt.Errorf("refresh: %w: get a new grant with offline access", ErrNoRefreshToken)
 	}
@@ -141,26 +154,6 @@ func (c *Client) Refresh(ctx context.Context, p model.Profile) (Result, error) {
 	tok.LastError = ""
 	res.Token = tok
 	return res, nil
-}
-
-// Revoke revokes a refresh token, and with it its access tokens, at the
-// profile's accounts server. The token travels in the form body.
-func (c *Client) Revoke(ctx context.Context, p model.Profile, refreshToken string) error {
-	if refreshToken == "" {
-		return fmt.Errorf("revoke: %w to revoke", ErrNoRefreshToken)
-	}
-	k := call{
-		op: "revoke", server: p.AccountsServer, path: "/oauth/v2/token/revoke",
-		form: url.Values{"token": {refreshToken}}, secrets: []string{refreshToken}, dc: c.profileDC(p),
-	}
-	a, err := c.do(ctx, k)
-	if err != nil {
-		return err
-	}
-	if a.status >= 200 && a.status <= 299 && len(bytes.TrimSpace(a.body)) == 0 {
-		return nil
-	}
-	return c.check(k, a)
 }
 
 // tokenRequest posts to a token endpoint and reads a token answer.

@@ -79,7 +79,7 @@ func TestParseTokenResponse(t *testing.T) {
 
 func TestLoadDataCenters(t *testing.T) {
 	dcs := realDCs(t)
-	if got := strings.Join(dcs.IDs(), ","); got != "US,EU,IN,AU,JP,CA,SA,UK,CN" {
+	if got := strings.Join(dcs.IDs(), ","); got != "US,EU,IN,AU,JP,CA,SA,UK,CN,AE" {
 		t.Errorf("built-in IDs %s", got)
 	}
 
@@ -87,7 +87,7 @@ func TestLoadDataCenters(t *testing.T) {
 	file := filepath.Join(dir, "dcs.json")
 	os.WriteFile(file, []byte(`[
   {"id": "eu", "accounts_server": "http://127.0.0.1:9001"},
-  {"id": "AE", "name": "United Arab Emirates", "accounts_server": "https://accounts.zoho.ae"}
+  {"id": "XT", "name": "Test Region", "accounts_server": "https://accounts.zoho.test"}
 ]`), 0o600)
 	env := func(k string) string {
 		if k == oauth.DataCentersEnv {
@@ -103,9 +103,9 @@ func TestLoadDataCenters(t *testing.T) {
 	if eu.AccountsServer != "http://127.0.0.1:9001" || eu.Name != "Europe" || eu.APIDomain != "https://www.zohoapis.eu" {
 		t.Errorf("overridden EU = %+v: only the accounts server should change", eu)
 	}
-	ae, ok := dcs.ByLocation("ae")
-	if !ok || ae.Name != "United Arab Emirates" || len(dcs.IDs()) != 10 {
-		t.Errorf("added AE = %+v, %v; %d DCs", ae, ok, len(dcs.IDs()))
+	xt, ok := dcs.ByLocation("xt")
+	if !ok || xt.Name != "Test Region" || len(dcs.IDs()) != 11 {
+		t.Errorf("added XT = %+v, %v; %d DCs", xt, ok, len(dcs.IDs()))
 	}
 
 	os.WriteFile(file, []byte("[\n  {\"id\": \"EU\",}\n]"), 0o600)
@@ -122,5 +122,21 @@ func TestLoadDataCenters(t *testing.T) {
 	os.Remove(file)
 	if _, err = oauth.LoadDataCenters(env); err == nil || !strings.Contains(err.Error(), "ZTM_DATACENTERS") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestBuiltInUAEIsMarkedUnconfirmed: the UAE is in the table, and the
+// fields no Zoho page lists yet say so.
+func TestBuiltInUAEIsMarkedUnconfirmed(t *testing.T) {
+	ae, ok := realDCs(t).ByID("AE")
+	if !ok || ae.AccountsServer != "https://accounts.zoho.ae" || ae.APIDomain != "https://www.zohoapis.ae" ||
+		ae.APIConsole != "https://api-console.zoho.ae" || ae.Location != "ae" {
+		t.Fatalf("AE = %+v, %v", ae, ok)
+	}
+	if ae.Confirmed("accounts_server") || ae.Confirmed("api_console") || !ae.Confirmed("api_domain") {
+		t.Errorf("AE unconfirmed fields = %v, want the accounts server and console only", ae.Unconfirmed)
+	}
+	if us, _ := realDCs(t).ByID("US"); !us.Confirmed("accounts_server") || len(us.Unconfirmed) != 0 {
+		t.Errorf("US marked unconfirmed: %v", us.Unconfirmed)
 	}
 }

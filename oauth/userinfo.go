@@ -56,11 +56,36 @@ func (c *Client) UserInfo(ctx context.Context, p model.Profile, accessToken stri
 			Server: model.NormalizeServerURL(k.server), DC: k.dc,
 		}
 	}
-	return UserInfo{
+	info := UserInfo{
 		Email:       strings.TrimSpace(string(u.Email)),
 		FirstName:   string(u.FirstName),
 		LastName:    string(u.LastName),
 		DisplayName: string(u.DisplayName),
 		ZUID:        string(u.ZUID),
-	}, nil
+	}
+	if field := info.unsafeField(); field != "" {
+		// The email becomes the profile's account and every field is shown
+		// in a terminal: text that could carry an escape is refused whole.
+		return UserInfo{}, &Error{
+			Op: "userinfo", Code: CodeBadResponse, Status: a.status, Description: field + " is not plain text (control characters, or too long)",
+			Server: model.NormalizeServerURL(k.server), DC: k.dc,
+		}
+	}
+	return info, nil
+}
+
+// unsafeField names the first field that is not plain text of a
+// reasonable length, or returns "".
+func (u UserInfo) unsafeField() string {
+	if model.ValidateAccount(u.Email) != nil {
+		return "Email"
+	}
+	for _, f := range []struct{ name, v string }{
+		{"First_Name", u.FirstName}, {"Last_Name", u.LastName}, {"Display_Name", u.DisplayName}, {"ZUID", u.ZUID},
+	} {
+		if model.ValidateText(f.name, f.v, model.MaxAccount, false) != nil {
+			return f.name
+		}
+	}
+	return ""
 }
