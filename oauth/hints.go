@@ -26,7 +26,8 @@ func NeedsConsent(err error) bool {
 // Other errors, and an empty how, are returned unchanged. The result still
 // matches everything err matched with errors.Is and errors.As.
 func WithConsentHint(err error, how string) error {
-	if err == nil || how == "" || !NeedsConsent(err) {
+	var h *hintedError
+	if err == nil || how == "" || !NeedsConsent(err) || errors.As(err, &h) {
 		return err
 	}
 	return &hintedError{err: err, how: how}
@@ -41,3 +42,7 @@ type hintedError struct {
 func (e *hintedError) Error() string { return e.err.Error() + ": " + e.how }
 
 func (e *hintedError) Unwrap() error { return e.err }
+
+// ConsentHinted marks an error that already says how to consent again, so
+// that it is not decorated twice.
+func (e *hintedError) ConsentHinted() bool { return true }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,7 +167,7 @@ func TestDeleteWithRevoke(t *testing.T) {
 func TestDeleteKeepsTheProfileWhenZohoCannotRevoke(t *testing.T) {
 	w := newWorld(t)
 	w.add("crm-eu")
-	w.zoho.InjectFault(fakezoho.EndpointRevoke, fakezoho.Fault{Status: 503, Body: "unavailable", ContentType: "text/plain"})
+	w.zoho.InjectFault(fakezoho.EndpointRevokeToken, fakezoho.Fault{Status: 503, Body: "unavailable", ContentType: "text/plain"})
 	if _, err := w.s.Delete(context.Background(), "crm-eu", true); err == nil {
 		t.Fatal("delete went on although the revoke failed")
 	}
@@ -185,7 +186,7 @@ func TestDeleteWithoutTokenRecordsNoRevoke(t *testing.T) {
 	if err != nil || d.Revoked || d.AlreadyRevoked {
 		t.Fatalf("Delete of a profile without tokens = %+v, %v", d, err)
 	}
-	if n := w.zoho.Requests(fakezoho.EndpointRevoke); n != 0 {
+	if n := w.zoho.Requests(fakezoho.EndpointRevoke) + w.zoho.Requests(fakezoho.EndpointRevokeToken); n != 0 {
 		t.Fatalf("%d revoke calls for a profile with nothing to revoke", n)
 	}
 }
@@ -264,5 +265,20 @@ func TestBundleRoundTripAndHostileEntries(t *testing.T) {
 	}
 	if _, err := w.s.Vault.Profile("copy"); err == nil {
 		t.Fatal("a refused import left a profile behind")
+	}
+}
+
+func TestARevokedTokenSaysHowToConsentAgain(t *testing.T) {
+	w := newWorld(t)
+	p := w.add("crm-eu")
+	w.s.ConsentHow = func(name string) string { return "press n, or run ztm consent " + name }
+	w.zoho.RevokeRefreshToken(p.Token.RefreshToken)
+	w.clk.Advance(2 * time.Hour)
+	_, err := w.s.FreshToken(context.Background(), "crm-eu", time.Minute)
+	if !errors.Is(err, model.ErrRefreshRevoked) {
+		t.Fatalf("err = %v, want a revoked refresh token", err)
+	}
+	if got := err.Error(); !strings.HasSuffix(got, "press n, or run ztm consent crm-eu") || strings.Count(got, "ztm consent") != 1 {
+		t.Fatalf("err = %q, want the way to consent once at its end", got)
 	}
 }

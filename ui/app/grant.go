@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"ztm/model"
@@ -18,17 +17,26 @@ import (
 // Zoho (best effort) so that re-consents do not pile up towards Zoho's
 // limit of 20 per client.
 func (s *Session) SaveGrant(ctx context.Context, p model.Profile, g oauth.Grant, verifier string) (model.Profile, error) {
-	if g.AccountsServer != "" && !sameServer(g.AccountsServer, p.AccountsServer) {
-		if _, known := s.DCs.ByAccountsServer(g.AccountsServer); !known {
-			// The client secret would go to that server: only trust Zoho's.
-			return p, fmt.Errorf("the pasted URL sends the code to %s, which is not a Zoho data center ztm knows; if it is a new one, add it with %s", g.AccountsServer, oauth.DataCentersEnv)
-		}
+	if err := s.CheckGrant(p, g); err != nil {
+		return p, err
 	}
 	r, err := s.Zoho.Exchange(ctx, p, g, verifier)
 	if err != nil {
 		return p, err
 	}
 	return s.SaveResult(ctx, p, r)
+}
+
+// CheckGrant is the one rule for where a grant may be exchanged: the
+// accounts server a pasted redirect names must be one of Zoho's (the
+// table, Zoho's server list) or the profile's own, since the client secret
+// goes there. Faces call it as soon as a URL is pasted, to say so before
+// anything is sent; SaveGrant calls it again.
+func (s *Session) CheckGrant(p model.Profile, g oauth.Grant) error {
+	if g.AccountsServer == "" || sameServer(g.AccountsServer, p.AccountsServer) {
+		return nil
+	}
+	return s.Zoho.TrustAccountsServer(g.AccountsServer, p.AccountsServer)
 }
 
 // SaveResult stores the tokens of a grant already exchanged (by the device

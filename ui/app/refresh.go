@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"ztm/model"
+	"ztm/oauth"
 	"ztm/vault"
 )
 
@@ -18,7 +20,21 @@ const refreshConcurrency = 16
 // FreshToken returns profile name with an access token valid for at least
 // minValid, refreshing it (once across every process) if needed.
 func (s *Session) FreshToken(ctx context.Context, name string, minValid time.Duration) (vault.Fresh, error) {
-	return s.Vault.FreshToken(ctx, name, vault.FreshOptions{Margin: minValid}, s.Refresher())
+	f, err := s.Vault.FreshToken(ctx, name, vault.FreshOptions{Margin: minValid}, s.Refresher())
+	return f, s.hint(name, err)
+}
+
+// hint adds the way to consent again to an error that needs it, however
+// it arose (Zoho's answer now, or a refusal the vault remembers).
+func (s *Session) hint(name string, err error) error {
+	if err == nil || s.ConsentHow == nil {
+		return err
+	}
+	var h interface{ ConsentHinted() bool }
+	if errors.As(err, &h) {
+		return err
+	}
+	return oauth.WithConsentHint(err, s.ConsentHow(name))
 }
 
 // RefreshOptions tune [Session.Refresh].
@@ -37,7 +53,11 @@ type RefreshOptions struct {
 // returns each one's outcome in order.
 func (s *Session) Refresh(ctx context.Context, names []string, o RefreshOptions) ([]vault.Fresh, error) {
 	fo := vault.FreshOptions{Force: o.Force, Margin: o.Margin, OverBudget: o.OverBudget, Concurrency: refreshConcurrency}
-	return s.Vault.FreshTokens(ctx, names, fo, s.Refresher(), o.Progress)
+	out, err := s.Vault.FreshTokens(ctx, names, fo, s.Refresher(), o.Progress)
+	for i := range out {
+		out[i].Err = s.hint(names[i], out[i].Err)
+	}
+	return out, err
 }
 
 // Refreshable is the one rule for "what refresh-all takes": profiles that

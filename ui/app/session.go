@@ -42,7 +42,11 @@ type Session struct {
 	Vault *vault.Vault
 	DCs   model.DataCenters
 	Zoho  *oauth.Client
-	env   Env
+	// ConsentHow, when set, says how to consent again for a profile (the
+	// dashboard key and the command, which this package does not know);
+	// errors that need a new consent carry it.
+	ConsentHow func(profile string) string
+	env        Env
 }
 
 // OpenOptions tune [Open].
@@ -109,10 +113,13 @@ func (s *Session) Now() time.Time { return s.env.now() }
 // OAuth. The accounts server and API domain stay as stored: a refresh is
 // answered by the server the profile already names.
 func (s *Session) Refresher() vault.RefreshFunc {
-	zoho := s.Zoho
+	zoho, how := s.Zoho, s.ConsentHow
 	return func(ctx context.Context, p model.Profile) (model.Token, error) {
 		r, err := zoho.Refresh(ctx, p)
 		if err != nil {
+			if how != nil {
+				err = oauth.WithConsentHint(err, how(p.Name))
+			}
 			return model.Token{}, err
 		}
 		return r.Token, nil
