@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
+	"syscall"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"ztm/oauth/fakezoho"
 	"ztm/ui/app"
 	"ztm/ui/app/service"
+	"ztm/vault"
 )
 
 // TestMain doubles as a client process for the tests that need one
@@ -30,7 +33,25 @@ func TestMain(m *testing.M) {
 		fmt.Println("ok")
 		os.Exit(0)
 	}
+	if sock := os.Getenv("ZTM_SERVICE_AGENT_SOCK"); sock != "" {
+		runHelperAgent(sock)
+		return
+	}
 	os.Exit(m.Run())
+}
+
+// runHelperAgent is `ztm agent` for TestSpawnedAgent.
+func runHelperAgent(sock string) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	dir := os.Getenv("ZTM_SERVICE_AGENT_VAULT")
+	paths := vault.Paths{Dir: dir, Vault: filepath.Join(dir, vault.VaultFile), Identity: filepath.Join(dir, vault.PassphraseIdentity), Lock: filepath.Join(dir, vault.VaultFile+".lock")}
+	err := service.RunAgent(ctx, service.Options{Paths: paths, Env: app.Env{Getenv: os.Getenv}}, sock, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 func TestUnlockOnceThenTokensWithoutAPassphrase(t *testing.T) {
@@ -308,5 +329,78 @@ func TestAVaultOpensThroughTheAgentWithoutThePassphrase(t *testing.T) {
 		if _, err := service.OpenWithAgent(ctx, w.env, c, p, app.OpenOptions{}); !errors.Is(err, service.ErrLocked) {
 			t.Fatalf("another vault through this agent: %v, want refused", err)
 		}
+	}
+}
+
+func TestSpawnedAgentUnlocksServesAndForgetsWhenItStops(t *testing.T) {
+	w := newWorld(t, worldOpts{passphrase: true, profiles: []string{"crm-eu"}})
+	sock := filepath.Join(shortTempDir(t), "ztm", "agent.sock")
+	c := service.NewAgentClient(sock)
+	ctx := context.Background()
+	if _, err := c.Status(ctx); !errors.Is(err, service.ErrNoAgent) || service.ExitCode(err) != service.ExitNetwork {
+		t.Fatalf("before any agent: %v, want ErrNoAgent", err)
+	}
+	exe, _ := os.Executable()
+	t.Setenv("ZTM_SERVICE_AGENT_SOCK", sock)
+	t.Setenv("ZTM_SERVICE_AGENT_VAULT", w.paths.Dir)
+	if err := service.SpawnAgent(ctx, exe, nil, sock, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Unlock(ctx, passphrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(st.PID, syscall.SIGKILL) })
+	if st.PID == os.Getpid() || st.ForgetAt.Sub(st.UnlockedAt) != service.DefaultIdle {
+		t.Fatalf("status %+v: want another process forgetting after the default idle time", st)
+	}
+	if tok, err := c.Token(ctx, "crm-eu", time.Minute); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token from the spawned agent: %v", err)
+	}
+	if limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", st.PID)); err == nil {
+		if !strings.Contains(string(limits), "Max core file size        0                    0") {
+			t.Fatalf("the agent can dump core:\n%s", limits)
+		}
+	}
+	syscall.Kill(st.PID, syscall.SIGTERM)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := c.Status(ctx); errors.Is(err, service.ErrNoAgent) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the agent still answers after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLockDuringASlowRefreshNeitherHangsNorServesAfterwards(t *testing.T) {
+	w := newWorld(t, worldOpts{profiles: []string{"crm-eu"}})
+	w.unlock()
+	c := service.NewAgentClient(w.serveAgent())
+	w.clk.Advance(2 * time.Hour)
+	w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Delay: 500 * time.Millisecond})
+	before := w.zoho.Requests(fakezoho.EndpointRefresh)
+	// The reader gives up while the refresh is under way.
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for w.zoho.Requests(fakezoho.EndpointRefresh) == before {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := c.Token(ctx, "crm-eu", 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a reader that gave up: %v", err)
+	}
+	locked := make(chan struct{})
+	go func() { c.Lock(context.Background()); close(locked) }()
+	select {
+	case <-locked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ztm lock hangs while a refresh is under way")
+	}
+	if _, err := c.Token(context.Background(), "crm-eu", 0); !errors.Is(err, service.ErrLocked) {
+		t.Fatalf("after the lock: %v, want locked", err)
 	}
 }

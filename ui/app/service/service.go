@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"ztm/model"
 	"ztm/ui/app"
 	"ztm/vault"
 )
@@ -121,7 +122,9 @@ func (s *Service) Attach(sess *app.Session, key *vault.Keyring) error {
 	defer s.mu.Unlock()
 	s.closeLocked()
 	s.sess, s.key, s.unlocked = sess, key, s.now()
-	s.touch()
+	s.useMu.Lock()
+	s.lastUsed = s.unlocked
+	s.useMu.Unlock()
 	return nil
 }
 
@@ -247,11 +250,14 @@ func (s *Service) Tick(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	defer release()
 	if _, err := sess.Vault.ReloadIfChanged(); err != nil {
 		s.o.Log.Warn("cannot reload the vault", "err", err.Error())
 	}
-	s.refreshAhead(ctx, sess)
+	ps, budgets, err := sess.Profiles()
+	release()
+	if err == nil {
+		s.refreshAhead(ctx, sess, ps, budgets)
+	}
 }
 
 // sessionQuiet is session without counting as a use: background work must
@@ -275,11 +281,7 @@ func (s *Service) noteAsked(profile string) {
 // refreshAhead refreshes, a few minutes before expiry, the tokens readers
 // asked for within AskedWindow and the profiles marked keep-alive, by the
 // same rule as the dashboard's keep-alive (which keeps a budget margin).
-func (s *Service) refreshAhead(ctx context.Context, sess *app.Session) {
-	ps, budgets, err := sess.Profiles()
-	if err != nil {
-		return
-	}
+func (s *Service) refreshAhead(ctx context.Context, sess *app.Session, ps []model.Profile, budgets map[string]model.RefreshBudget) {
 	now := s.now()
 	s.useMu.Lock()
 	for i := range ps {
@@ -308,8 +310,15 @@ func (s *Service) refreshAhead(ctx context.Context, sess *app.Session) {
 	}
 }
 
-// fresh gets a fresh token from the session and counts what it cost.
+// fresh gets a fresh token from the session and counts what it cost. It
+// holds the session for reading, and fails with ErrLocked when the key was
+// forgotten meanwhile: a closed vault must not be loaded again.
 func (s *Service) fresh(ctx context.Context, sess *app.Session, name string, minValid time.Duration) (vault.Fresh, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.sess != sess {
+		return vault.Fresh{}, ErrLocked
+	}
 	f, err := sess.FreshToken(ctx, name, minValid)
 	s.metrics.budget(name, f.Budget)
 	if f.Refreshed || isRefusal(err) {

@@ -86,24 +86,24 @@ func (s *Service) token(ctx context.Context, c Caller, profile string, minValid 
 	if err != nil {
 		return Token{}, err
 	}
-	defer release()
 	s.noteAsked(profile)
 	// A valid token in memory costs no lock, no stat and no write.
-	if p, err := sess.Vault.Profile(profile); err == nil && p.Token.ValidFor(s.now(), minValid) {
+	p, err := sess.Vault.Profile(profile)
+	release()
+	if err == nil && p.Token.ValidFor(s.now(), minValid) {
 		return tokenOf(p), nil
 	}
+	// The wait for the flight holds no lock, so ztm lock never waits for a
+	// reader; the flight itself holds it while it uses the vault.
 	f, _, err := s.flights.do(ctx, profile, func(ctx context.Context) (vault.Fresh, error) {
 		return s.fresh(ctx, sess, profile, minValid)
 	})
-	if err != nil {
-		return Token{}, err
-	}
-	if !f.Profile.Token.ValidFor(s.now(), minValid) {
+	if err == nil && !f.Profile.Token.ValidFor(s.now(), minValid) {
 		// The flight served an earlier caller with a smaller min_valid.
 		f, err = s.fresh(ctx, sess, profile, minValid)
-		if err != nil {
-			return Token{}, err
-		}
+	}
+	if err != nil {
+		return Token{}, err
 	}
 	return tokenOf(f.Profile), nil
 }
