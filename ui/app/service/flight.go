@@ -46,18 +46,17 @@ func newFlights(now func() time.Time, backoff time.Duration) *flights {
 // do returns the outcome of fn for name, running fn only when no call for
 // name is in flight and no refusal for name is remembered. fn runs detached
 // from ctx; ctx only bounds this caller's wait.
-func (fl *flights) do(ctx context.Context, name string, fn func(ctx context.Context) (vault.Fresh, error)) (vault.Fresh, bool, error) {
+func (fl *flights) do(ctx context.Context, name string, fn func(ctx context.Context) (vault.Fresh, error)) (vault.Fresh, error) {
 	fl.mu.Lock()
 	if r, ok := fl.refused[name]; ok {
 		if fl.now().Before(r.until) {
 			fl.mu.Unlock()
-			return vault.Fresh{}, false, r.err
+			return vault.Fresh{}, r.err
 		}
 		delete(fl.refused, name)
 	}
 	c, ok := fl.calls[name]
-	leader := !ok
-	if leader {
+	if !ok {
 		c = &call{done: make(chan struct{})}
 		fl.calls[name] = c
 		go fl.run(context.WithoutCancel(ctx), name, c, fn)
@@ -65,9 +64,9 @@ func (fl *flights) do(ctx context.Context, name string, fn func(ctx context.Cont
 	fl.mu.Unlock()
 	select {
 	case <-c.done:
-		return c.f, leader, c.err
+		return c.f, c.err
 	case <-ctx.Done():
-		return vault.Fresh{}, false, ctx.Err()
+		return vault.Fresh{}, ctx.Err()
 	}
 }
 

@@ -301,7 +301,7 @@ func (s *Service) refreshAhead(ctx context.Context, sess *app.Session, ps []mode
 		s.useMu.Lock()
 		s.tried[name] = now
 		s.useMu.Unlock()
-		_, _, err := s.flights.do(ctx, name, func(ctx context.Context) (vault.Fresh, error) {
+		_, err := s.flights.do(ctx, name, func(ctx context.Context) (vault.Fresh, error) {
 			return s.fresh(ctx, sess, name, app.KeepAliveLead+time.Minute)
 		})
 		if err != nil {

@@ -95,7 +95,7 @@ func (s *Service) token(ctx context.Context, c Caller, profile string, minValid 
 	}
 	// The wait for the flight holds no lock, so ztm lock never waits for a
 	// reader; the flight itself holds it while it uses the vault.
-	f, _, err := s.flights.do(ctx, profile, func(ctx context.Context) (vault.Fresh, error) {
+	f, err := s.flights.do(ctx, profile, func(ctx context.Context) (vault.Fresh, error) {
 		return s.fresh(ctx, sess, profile, minValid)
 	})
 	if err == nil && !f.Profile.Token.ValidFor(s.now(), minValid) {
