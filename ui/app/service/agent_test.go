@@ -71,9 +71,12 @@ func TestUnlockOnceThenTokensWithoutAPassphrase(t *testing.T) {
 		t.Fatalf("unlock: %+v, %v", st, err)
 	}
 	t.Cleanup(w.svc.Lock)
-	tok, err := c.Token(ctx, "crm-eu", time.Minute)
+	tok, err := c.ForVault(w.paths.Vault).Token(ctx, "crm-eu", time.Minute)
 	if err != nil || tok.AccessToken != w.storedToken("crm-eu").AccessToken {
 		t.Fatalf("token through the agent: %v", err)
+	}
+	if _, err := c.ForVault("/elsewhere/vault.age").Token(ctx, "crm-eu", 0); !errors.Is(err, service.ErrNoAgent) {
+		t.Fatalf("a token of another vault: %v, want ErrNoAgent (open that vault directly)", err)
 	}
 	if _, err := c.Lock(ctx); err != nil {
 		t.Fatal(err)

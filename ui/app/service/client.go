@@ -34,7 +34,17 @@ type Client struct {
 	cred  string
 	hc    *http.Client
 	agent bool
+	vault string // the vault an agent must serve; empty: any
 	where string // for messages: the URL or the socket
+}
+
+// ForVault makes an agent's client ask only for tokens of the vault at
+// path: an agent serving another vault answers with an error wrapping
+// [ErrNoAgent], so the command opens its vault as without an agent.
+func (c *Client) ForVault(path string) *Client {
+	c2 := *c
+	c2.vault = path
+	return &c2
 }
 
 // NewServerClient is a client of the token server at base (http:// or
@@ -152,6 +162,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.vault != "" {
+		req.Header.Set(vaultHeader, c.vault)
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return c.unreachable(ctx, err)
@@ -166,6 +179,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if json.Unmarshal(data, &eb) != nil || eb.Code == "" {
 			return &Error{Status: resp.StatusCode, Code: CodeUnavailable,
 				Message: fmt.Sprintf("%s answered HTTP %d without a ztm error: is it a ztm token server?", c.where, resp.StatusCode)}
+		}
+		if eb.Code == codeOtherVault {
+			return fmt.Errorf("%w for this vault: %s", ErrNoAgent, eb.Error)
 		}
 		return &Error{Status: resp.StatusCode, Code: eb.Code, Message: eb.Error}
 	}

@@ -33,7 +33,13 @@ func (s *Service) Handler(agent bool) http.Handler {
 	auth := s.bearer
 	if agent {
 		auth = func(h callerHandler) http.HandlerFunc {
-			return func(w http.ResponseWriter, r *http.Request) { h(w, r, Owner) }
+			return func(w http.ResponseWriter, r *http.Request) {
+				if v := r.Header.Get(vaultHeader); v != "" && v != s.o.Paths.Vault {
+					writeError(w, http.StatusConflict, codeOtherVault, "the agent serves "+s.o.Paths.Vault+", not "+v)
+					return
+				}
+				h(w, r, Owner)
+			}
 		}
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +69,14 @@ func (s *Service) Handler(agent bool) http.Handler {
 	return mux
 }
 
+// vaultHeader names the vault an agent's client means; an agent serving
+// another vault answers codeOtherVault, and the client opens its vault
+// itself.
+const (
+	vaultHeader    = "Ztm-Vault"
+	codeOtherVault = "other_vault"
+)
+
 type callerHandler func(w http.ResponseWriter, r *http.Request, c Caller)
 
 // bearer authenticates a reader's credential.
@@ -71,13 +85,13 @@ func (s *Service) bearer(h callerHandler) http.HandlerFunc {
 		cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || cred == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ztm"`)
-			s.metrics.request(r.PathValue("profile"), CodeUnauthorized)
+			s.metrics.request("-", CodeUnauthorized)
 			writeError(w, http.StatusUnauthorized, CodeUnauthorized, "send a reader credential: Authorization: Bearer <credential from ztm serve grant>")
 			return
 		}
 		c, err := s.authenticate(strings.TrimSpace(cred))
 		if err != nil {
-			s.metrics.request(r.PathValue("profile"), resultOf(err))
+			s.metrics.request(metricProfile("", resultOf(err)), resultOf(err))
 			s.o.Log.Warn("token", "reader", "", "profile", r.PathValue("profile"), "result", resultOf(err))
 			writeErr(w, err)
 			return

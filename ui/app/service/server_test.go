@@ -285,7 +285,8 @@ func TestMetricsAndLogsNeverCarryASecret(t *testing.T) {
 	metrics := string(body)
 	for _, want := range []string{
 		`ztm_token_requests_total{profile="crm-eu",result="ok"} 2`,
-		`ztm_token_requests_total{profile="books-eu",result="not_allowed"} 1`,
+		`ztm_token_requests_total{profile="-",result="not_allowed"} 2`,
+		`ztm_token_requests_total{profile="-",result="unauthorized"} 1`,
 		`ztm_refreshes_total{profile="crm-eu"} 1`,
 		`ztm_refresh_budget_used{profile="crm-eu"} 1`,
 	} {

@@ -69,7 +69,7 @@ func (s *Service) Token(ctx context.Context, c Caller, profile string, minValid 
 	minValid = min(max(minValid, 0), MaxMinValid)
 	tok, err := s.token(ctx, c, profile, minValid)
 	result := resultOf(err)
-	s.metrics.request(profile, result)
+	s.metrics.request(metricProfile(profile, result), result)
 	attrs := []any{"reader", c.name(), "profile", profile, "result", result}
 	if err != nil {
 		attrs = append(attrs, "err", err.Error())
@@ -144,4 +144,15 @@ func (s *Service) Profiles(c Caller) ([]ProfileInfo, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// metricProfile is the profile label of a request: a name nobody stores
+// (mistyped, or probing) counts as "-", so strangers cannot grow the
+// metrics without bound.
+func metricProfile(profile, result string) string {
+	switch result {
+	case CodeNotAllowed, CodeNoProfile, CodeUnauthorized:
+		return "-"
+	}
+	return profile
 }
