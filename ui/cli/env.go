@@ -22,7 +22,7 @@ import (
 )
 
 // Env is everything a command touches outside the process. main builds it
-// with [SystemEnv]; tests build their own.
+// (with [Terminal] for the person at the keyboard); tests build their own.
 type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -55,22 +55,19 @@ type Prompter interface {
 	Line(prompt string) (string, error)
 }
 
-// SystemEnv is the real process environment. Prompts go to the controlling
-// terminal (/dev/tty), not stdout, so `ztm token` in $(...) can still ask
-// for a passphrase.
-func SystemEnv() Env {
-	e := Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv: os.Getenv, Now: time.Now,
-		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
-		StdoutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
-	}
+// Terminal finds the person, if any: whether stdin and stdout are
+// terminals, and where to prompt. Prompts go to the controlling terminal
+// (/dev/tty), not stdout, so `ztm token` in $(...) can still ask for a
+// passphrase; with no terminal at all prompt is nil and nothing waits.
+func Terminal(stdin, stdout *os.File) (prompt Prompter, stdinTTY, stdoutTTY bool) {
+	stdinTTY = term.IsTerminal(int(stdin.Fd()))
+	stdoutTTY = term.IsTerminal(int(stdout.Fd()))
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
-		e.Prompt = ttyPrompter{tty}
-	} else if e.StdinIsTerminal {
-		e.Prompt = ttyPrompter{os.Stdin}
+		prompt = ttyPrompter{tty}
+	} else if stdinTTY {
+		prompt = ttyPrompter{stdin}
 	}
-	return e
+	return prompt, stdinTTY, stdoutTTY
 }
 
 // confirm asks a yes/no question; without a terminal the answer is no.

@@ -84,11 +84,11 @@ func runImport(ctx context.Context, o *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "imported %d, replaced %d, skipped %d\n", len(r.Added), len(r.Replaced), len(r.Skipped))
-	switch {
-	case len(r.Skipped) > 0 && len(r.Added)+len(r.Replaced) == 0:
+	if len(r.Skipped) > 0 && len(r.Added)+len(r.Replaced) == 0 {
 		return usagef("nothing was imported: every profile's name is taken (%d); --replace overwrites them", len(r.Skipped))
-	case len(r.Skipped) > 0:
+	}
+	fmt.Fprintf(e.Stdout, "imported %d, replaced %d, skipped %d\n", len(r.Added), len(r.Replaced), len(r.Skipped))
+	if len(r.Skipped) > 0 {
 		fmt.Fprintf(e.Stderr, "skipped (name taken; --replace overwrites): %v\n", r.Skipped)
 	}
 	return nil

@@ -63,8 +63,14 @@ func unknownCommand(c *cobra.Command, name string) error {
 	if c.HasParent() {
 		what = c.Name() + " subcommand"
 	}
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's own default for its message
+	}
 	if s := c.SuggestionsFor(name); len(s) > 0 {
-		return usagef("unknown %s %q: did you mean %q? %s --help lists the commands", what, cut(name), s[0], c.CommandPath())
+		for i := range s {
+			s[i] = fmt.Sprintf("%q", s[i])
+		}
+		return usagef("unknown %s %q: did you mean %s? %s --help lists the commands", what, cut(name), strings.Join(s, " or "), c.CommandPath())
 	}
 	return usagef("unknown %s %q: %s --help lists the commands", what, cut(name), c.CommandPath())
 }
