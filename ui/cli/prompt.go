@@ -40,14 +40,16 @@ func (p ttyPrompter) Line(prompt string) (string, error) { return p.read(prompt,
 
 func (p ttyPrompter) read(prompt string, echo bool) (string, error) {
 	fd := int(p.f.Fd())
-	fmt.Fprint(p.f, prompt)
+	// Raw mode first, then the prompt: a Ctrl+C typed as soon as the
+	// prompt shows must reach readRaw, not the line discipline.
 	state, err := term.MakeRaw(fd)
 	if err != nil {
 		return "", fmt.Errorf("cannot read from the terminal: %w", err)
 	}
+	fmt.Fprint(p.f, prompt)
 	line, err := readRaw(p.f, p.f, echo)
 	term.Restore(fd, state)
-	fmt.Fprint(p.f, "\n")
+	fmt.Fprint(p.f, "\r\n")
 	return line, err
 }
 
