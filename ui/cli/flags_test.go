@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -104,4 +105,65 @@ func TestUnknownCommandSaysDidYouMean(t *testing.T) {
 	w.run("tokn", "crm").wantErr(t, 1, `unknown command "tokn": did you mean "token"?`)
 	w.run("vault", "inf").wantErr(t, 1, `unknown vault subcommand "inf": did you mean "init" or "info"?`)
 	w.run("help", "refesh").wantErr(t, 1, `did you mean "refresh"?`)
+}
+
+// allCommands walks the table: every command and subcommand a person can
+// type, as its words after ztm.
+func allCommands(c *cobra.Command, prefix []string) [][]string {
+	var out [][]string
+	for _, s := range visible(c) {
+		words := append(append([]string{}, prefix...), s.Name())
+		out = append(out, words)
+		out = append(out, allCommands(s, words)...)
+	}
+	return out
+}
+
+func TestHelpOnEverySubcommand(t *testing.T) {
+	t.Parallel()
+	w := newBareWorld(t)
+	for _, words := range allCommands(NewCmdRoot(&Factory{}), nil) {
+		path := strings.Join(words, " ")
+		r := w.run(append(words, "--help")...).want(t, 0)
+		if !strings.Contains(r.stdout, "\nusage: ztm "+path) {
+			t.Errorf("ztm %s --help has no usage line:\n%s", path, r.stdout)
+		}
+		if _, ex, ok := strings.Cut(r.stdout, "\nExamples:\n"); !ok || !strings.Contains(ex, "ztm "+path) {
+			t.Errorf("ztm %s --help has no example of itself:\n%s", path, r.stdout)
+		}
+	}
+}
+
+func TestReadRawEditsAndStops(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want string
+		err  error
+	}{
+		{"secret\r", "secret", nil},
+		{"secrex\x7ft\n", "secret", nil},
+		{"wrong\x15right\r", "right", nil},
+		{"é\x7fe\r", "e", nil},
+		{"half\x03typed\r", "", errInterrupted},
+		{"\x04", "", io.EOF},
+		{strings.Repeat("a", maxSecret+1) + "\r", "", errTooLong},
+	}
+	for _, tt := range tests {
+		var echo strings.Builder
+		got, err := readRaw(strings.NewReader(tt.in), &echo, false)
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("readRaw(%.20q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
+		}
+		if echo.Len() != 0 {
+			t.Errorf("a secret was echoed: %q", echo.String())
+		}
+	}
+	if !errors.Is(errInterrupted, context.Canceled) {
+		t.Error("Ctrl+C at a prompt does not end the command like an interrupt")
+	}
+	var echo strings.Builder
+	if got, _ := readRaw(strings.NewReader("yx\x7fes\r"), &echo, true); got != "yes" || echo.String() != "yx\b \bes" {
+		t.Errorf("echoed line: %q, echo %q", got, echo.String())
+	}
 }

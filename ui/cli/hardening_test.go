@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"golang.org/x/crypto/ssh"
 
+	"ztm/model"
 	"ztm/oauth/fakezoho"
 	"ztm/ui/tui"
 )
@@ -100,7 +101,7 @@ func TestHintsNameRealKeysAndCommands(t *testing.T) {
 		t.Errorf("key %q is not the new-consent binding's", grant)
 	}
 	// The revoked hint says how, from both faces.
-	if h := hints["token, revoked"]; !strings.Contains(h, "press "+grant) || !strings.Contains(h, "ztm rm crm then ztm add crm") {
+	if h := hints["token, revoked"]; !strings.Contains(h, "press "+grant) || !strings.Contains(h, "or run ztm consent crm") {
 		t.Errorf("the revoked message does not say how to consent again:\n%s", h)
 	}
 	if _, ok := command("no-such-command"); ok {
@@ -259,4 +260,46 @@ func TestAddingAnSSHKeyToAPostQuantumVaultSaysWhatToRun(t *testing.T) {
 	if got := w.run("--vault", newVault, "list", "--names").want(t, 0).stdout; got != "books-in\ncrm-eu\ndesk-us\nnew\n" {
 		t.Errorf("the new vault holds %q", got)
 	}
+}
+
+// Item 19's command: after a revoke, the command the message names gets
+// the profile working again, keeping its name and settings.
+func TestConsentAfterARevoke(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	old := w.add("crm", inDC("EU"), expiresIn(-time.Minute))
+	w.zoho.RevokeRefreshToken(old.Token.RefreshToken)
+	r := w.run("token", "crm").wantErr(t, 4, "or run ztm consent crm")
+	noSecrets(t, "stderr", r.stderr, old.Token.RefreshToken)
+
+	code := w.zoho.SelfClientCode(testClientID, "EU", scopes(), 0)
+	r = w.runStdin(code+"\n", "consent", "crm").want(t, 0)
+	if !strings.HasPrefix(r.stdout, "crm has new tokens: access token valid until ") {
+		t.Errorf("consent printed\n%s", r)
+	}
+	tok := strings.TrimSpace(w.run("token", "crm").want(t, 0).stdout)
+	if !w.zoho.ValidAccessToken(tok) {
+		t.Errorf("token after consent = %q, not one Zoho issued", tok)
+	}
+	if p := w.stored()["crm"]; p.Token.RefreshToken == old.Token.RefreshToken || p.ClientSecret != testSecret {
+		t.Errorf("after consent: %+v", p)
+	}
+	w.add("tv", func(p *model.Profile) { p.ClientType = model.NonBrowserClient })
+	w.run("consent", "tv").wantErr(t, 1, "device flow", "press "+tui.DefaultKeyMap().Grant.Help().Key)
+}
+
+func TestKeepAlive(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.add("crm")
+	w.run("keep-alive", "crm", "on").want(t, 0)
+	if !w.stored()["crm"].KeepAlive {
+		t.Error("keep-alive on did not stick")
+	}
+	w.run("keep-alive", "crm", "off").want(t, 0)
+	if w.stored()["crm"].KeepAlive {
+		t.Error("keep-alive off did not stick")
+	}
+	w.run("keep-alive", "crm", "maybe").wantErr(t, 1, "on or off")
+	w.run("keep-alive", "nope", "on").wantErr(t, 2, "no such profile")
 }

@@ -49,11 +49,16 @@ func mustCommand(path string, args ...string) string {
 // grantHint says how to get a new grant for profile name: in the
 // dashboard, and on the command line.
 func grantHint(name string) string {
-	dash := fmt.Sprintf("in the dashboard (ztm) select %s and press %s", name, grantKey())
+	dash := dashGrantHint(name)
 	if c, ok := command("consent", name); ok {
 		return dash + ", or run " + c
 	}
 	return fmt.Sprintf("%s, or run %s then %s", dash, mustCommand("rm", name), mustCommand("add", name, "... --code"))
+}
+
+// dashGrantHint says how to get a new grant in the dashboard.
+func dashGrantHint(name string) string {
+	return fmt.Sprintf("in the dashboard (ztm) select %s and press %s", name, grantKey())
 }
 
 // withHint adds to an error what to do next, where ztm knows more than

@@ -50,6 +50,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdToken(f, nil), NewCmdHeader(f, nil), NewCmdExec(f, nil),
 		NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdRefresh(f, nil),
 		NewCmdRm(f, nil), NewCmdRename(f, nil), NewCmdAdd(f, nil),
+		NewCmdConsent(f, nil), NewCmdKeepAlive(f),
 		NewCmdExport(f, nil), NewCmdImport(f, nil), NewCmdVault(f),
 		NewCmdCompletion(f, nil), NewCmdVersion(f), NewCmdDemo(f, nil),
 	)
@@ -126,8 +127,8 @@ func printHelp(w io.Writer, c *cobra.Command) {
 	if c.Example != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s\n", c.Example)
 	}
-	if c.HasAvailableLocalFlags() {
-		fmt.Fprintf(w, "\nOptions:\n%s", flagUsages(c.LocalFlags()))
+	if local := hideHelp(c.LocalFlags()); local.HasAvailableFlags() {
+		fmt.Fprintf(w, "\nOptions:\n%s", local.FlagUsages())
 	}
 	if c.HasAvailableInheritedFlags() {
 		fmt.Fprintf(w, "\nGlobal options:\n%s", flagUsages(c.InheritedFlags()))

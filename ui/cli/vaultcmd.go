@@ -101,16 +101,17 @@ says how to move to one.`,
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return listRecipients(f) },
 	}
-	change := func(verb string, run func(ctx context.Context, f *Factory, r string) error) *cobra.Command {
+	change := func(verb, short string, run func(ctx context.Context, f *Factory, r string) error) *cobra.Command {
 		return &cobra.Command{
 			Use:     verb + " RECIPIENT",
-			Short:   verb + " a recipient",
+			Short:   short,
 			Example: "  ztm vault recipients " + verb + " age1pq1...",
 			Args:    exactArgs(1, use),
 			RunE:    func(cmd *cobra.Command, args []string) error { return run(cmd.Context(), f, args[0]) },
 		}
 	}
-	cmd.AddCommand(change("add", addRecipient), change("rm", removeRecipient))
+	cmd.AddCommand(change("add", "encrypt the vault to one more key", addRecipient),
+		change("rm", "stop encrypting the vault to a key", removeRecipient))
 	return cmd
 }
 
