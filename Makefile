@@ -14,7 +14,7 @@ BUILD_NOTE = @echo "ztm: building $(BIN)$(if $(wildcard $(BIN)),, for the first 
 run:
 	$(BUILD_NOTE)
 	$(GO) build $(FIRST_BUILD) -o $(BIN) .
-	./$(BIN)
+	$(abspath $(BIN))
 
 ## test: every test, with the race detector (the tmux end-to-end tests skip without tmux, unless ZTM_REQUIRE_TMUX=1)
 test:
@@ -25,7 +25,7 @@ test:
 demo:
 	$(BUILD_NOTE)
 	$(GO) build $(FIRST_BUILD) -o $(BIN) .
-	./$(BIN) demo
+	$(abspath $(BIN)) demo
 
 ## build: the binary in bin/
 build:

@@ -37,7 +37,7 @@ saved without tokens; get them later with a new consent in the dashboard.`,
       --client-id 1000.ABCDEF --scopes ZohoCRM.modules.ALL,AaaServer.profile.READ --code
   ztm add books --dc IN --type server --client-id 1000.XYZ \
       --redirect-uri http://localhost:8765/callback --scopes ZohoBooks.fullaccess.all`,
-		Args: exactArgs(1, "add needs one profile name: ztm add NAME"),
+		Args: exactArgs(1, "one profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
 			if runF != nil {

@@ -30,7 +30,7 @@ new tokens replace the old ones, whose refresh token is revoked at Zoho.
 A Non-browser client signs in from the dashboard (the device flow).`,
 		Example: `  ztm consent crm-eu
   echo "$CODE" | ztm consent crm-eu`,
-		Args:              exactArgs(1, "consent needs one profile name: ztm consent NAME"),
+		Args:              exactArgs(1, "one profile name"),
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
@@ -89,7 +89,7 @@ func NewCmdKeepAlive(f *Factory) *cobra.Command {
 		Long: `A profile kept alive is refreshed a few minutes before its access token
 expires, for as long as a dashboard (ztm) runs.`,
 		Example: `  ztm keep-alive crm-eu on`,
-		Args:    exactArgs(2, "keep-alive needs a profile and on or off: ztm keep-alive NAME on|off"),
+		Args:    exactArgs(2, "a profile and on or off"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			if len(args) == 1 {
 				return []cobra.Completion{"on", "off"}, cobra.ShellCompDirectiveNoFileComp

@@ -18,7 +18,6 @@ import (
 // NewCmdExec is `ztm exec NAME -- COMMAND [ARGS...]`.
 func NewCmdExec(f *Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
 	o := &TokenOptions{F: f}
-	const need = "exec needs a profile and a command: ztm exec NAME -- COMMAND [ARGS...]"
 	cmd := &cobra.Command{
 		Use:   "exec NAME [--min-valid 5m] [--strict] -- COMMAND [ARGS...]",
 		Short: "run a command with a profile's token in its environment",
@@ -28,7 +27,7 @@ signal N killed it). Everything after -- is the command, verbatim.`,
 		Example: `  ztm exec crm-eu -- sh -c 'curl -H "Authorization: Zoho-oauthtoken $ZOHO_ACCESS_TOKEN" $ZOHO_API_DOMAIN/crm/v8/org'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if dash := cmd.ArgsLenAtDash(); dash != 1 || len(args) < 2 {
-				return usageErr{need}
+				return usagef("exec needs a profile and a command: %s", usageLine(cmd))
 			}
 			return nil
 		},

@@ -40,7 +40,7 @@ func TestFlagsParseWithoutAVault(t *testing.T) {
 	if tok.Name != "crm" || tok.MinValid != time.Minute || strings.Join(tok.Command, "|") != "sh|-c|echo --json" {
 		t.Errorf("exec options %+v", tok)
 	}
-	if err := parseOnly(t, NewCmdExec(f, record), "crm", "sh"); err == nil || !strings.Contains(err.Error(), "ztm exec NAME -- COMMAND") {
+	if err := parseOnly(t, NewCmdExec(f, record), "crm", "sh"); err == nil || !strings.Contains(err.Error(), "exec needs a profile and a command: ztm exec NAME") {
 		t.Errorf("exec without --: %v", err)
 	}
 

@@ -38,7 +38,7 @@ age identity or SSH key. Profiles whose name is taken are skipped unless
 --replace is given; an import that skipped every profile fails (exit 1).`,
 		Example: `  ztm import crm-eu.age
   ztm import all-profiles.txt --replace`,
-		Args: exactArgs(1, "import needs the bundle: ztm import FILE (or - for stdin)"),
+		Args: exactArgs(1, "the bundle (a file, or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
 			if runF != nil {

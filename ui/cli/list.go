@@ -57,7 +57,7 @@ func NewCmdShow(f *Factory, runF func(context.Context, *ShowOptions) error) *cob
 		Short: "show one profile in full (secrets masked unless --reveal)",
 		Example: `  ztm show crm-eu
   ztm show crm-eu --reveal     # prints the client secret and tokens`,
-		Args:              exactArgs(1, "show needs one profile name: ztm show NAME"),
+		Args:              exactArgs(1, "one profile name"),
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]

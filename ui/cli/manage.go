@@ -26,7 +26,7 @@ everywhere; if Zoho cannot be reached the profile is kept. On a terminal ztm
 asks before deleting; elsewhere --yes is required.`,
 		Example: `  ztm rm old-sandbox --revoke
   ztm rm ci-books --yes`,
-		Args:              exactArgs(1, "rm needs one profile name: ztm rm NAME"),
+		Args:              exactArgs(1, "one profile name"),
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
@@ -83,7 +83,7 @@ func NewCmdRename(f *Factory, runF func(ctx context.Context, oldName, newName st
 		Use:               "rename OLD NEW",
 		Short:             "rename a profile",
 		Example:           "  ztm rename crm crm-eu",
-		Args:              exactArgs(2, "rename needs the old and the new name: ztm rename OLD NEW"),
+		Args:              exactArgs(2, "the old and the new name"),
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {

@@ -59,7 +59,7 @@ never asks for a passphrase while completing.`,
   ztm completion fish > ~/.config/fish/completions/ztm.fish
   ztm completion powershell | Out-String | Invoke-Expression`,
 		ValidArgs: shells,
-		Args:      exactArgs(1, "completion needs a shell: bash, zsh, fish or powershell"),
+		Args:      exactArgs(1, "a shell"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), args[0])

@@ -117,7 +117,7 @@ func TestCompletion(t *testing.T) {
 			}
 		})
 	}
-	w.run("completion").wantErr(t, 1, "completion needs a shell: bash, zsh, fish or powershell")
+	w.run("completion").wantErr(t, 1, "completion needs a shell: ztm completion bash|zsh|fish|powershell")
 	w.run("completion", "tcsh").wantErr(t, 1, `unknown shell "tcsh"`)
 }
 

@@ -217,3 +217,46 @@ func checkFakeZoho(t *testing.T, work string, args []string) {
 		}
 	}
 }
+
+// Item 25: make run says what it is doing before the long first build,
+// and lists the packages as they build; later builds are quiet. make lint
+// runs staticcheck, and CI runs make lint then make test.
+func TestMakeRunSaysWhatItBuilds(t *testing.T) {
+	t.Parallel()
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make is not installed")
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dryRun := func(target, bin string) []string {
+		out, err := exec.Command(makeBin, "-n", "--no-print-directory", "-C", root, target, "BIN="+bin).Output()
+		if err != nil {
+			t.Fatalf("make -n %s: %v", target, err)
+		}
+		return strings.Split(strings.TrimSpace(string(out)), "\n")
+	}
+	for _, target := range []string{"run", "demo", "build"} {
+		first := dryRun(target, filepath.Join(t.TempDir(), "ztm"))
+		if len(first) < 2 || !strings.HasPrefix(first[0], "echo ") || !strings.Contains(first[0], "first time") ||
+			!strings.Contains(first[1], "go build -v") {
+			t.Errorf("make %s on a first build: say so, then build with -v; it runs:\n%s", target, strings.Join(first, "\n"))
+		}
+		later := dryRun(target, ztmBinary(t))
+		if strings.Contains(strings.Join(later, "\n"), "first time") || strings.Contains(later[1], " -v ") {
+			t.Errorf("make %s with a binary already built:\n%s", target, strings.Join(later, "\n"))
+		}
+	}
+	if lint := strings.Join(dryRun("lint", "x"), "\n"); !strings.Contains(lint, "gofmt -l") || !strings.Contains(lint, "vet ./...") || !strings.Contains(lint, "staticcheck ./...") {
+		t.Errorf("make lint runs:\n%s", lint)
+	}
+	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, j := strings.Index(string(ci), "\nmake lint\n"), strings.Index(string(ci), "\nmake test\n"); i < 0 || j < i {
+		t.Errorf(".ci/run does not run make lint, then make test:\n%s", ci)
+	}
+}

@@ -38,7 +38,7 @@ ztm refuses a refresh that would pass Zoho's limit of 10 in 10 minutes
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			if o.All == (len(args) > 0) {
-				return usagef("give profile names or --all: ztm refresh NAME... | --all")
+				return usagef("give profile names or --all: %s", usageLine(cmd))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)

@@ -136,7 +136,7 @@ func printHelp(w io.Writer, c *cobra.Command) {
 }
 
 func usageLine(c *cobra.Command) string {
-	path := c.Root().Name()
+	path := "ztm"
 	if c.HasParent() && c.Parent().HasParent() {
 		path = c.Parent().CommandPath()
 	}
@@ -195,15 +195,27 @@ Run 'ztm COMMAND --help' for a command's options and examples.
 `)
 }
 
-// exactArgs checks the number of positional arguments, with a message
-// that shows the usage.
-func exactArgs(n int, msg string) cobra.PositionalArgs {
+// exactArgs checks the number of positional arguments; the message says
+// what the command needs and shows its usage line, from the table.
+func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr{msg}
+			return usagef("%s needs %s: %s", cmd.Name(), what, usageLine(cmd))
 		}
 		return nil
 	}
+}
+
+// subcommandList names a command's subcommands: "init, passwd or info".
+func subcommandList(c *cobra.Command) string {
+	var names []string
+	for _, s := range visible(c) {
+		names = append(names, s.Name())
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // noArgs refuses positional arguments.

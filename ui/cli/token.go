@@ -44,7 +44,7 @@ If that refresh fails while the stored token is still valid, the stored
 token is printed with a warning on stderr (--strict makes it a failure).`,
 		Example: `  curl -H "Authorization: Zoho-oauthtoken $(ztm token crm-eu)" https://www.zohoapis.eu/crm/v8/org
   ztm token books --json | jq -r .expires_at`,
-		Args: exactArgs(1, "token needs one profile name: ztm token NAME"),
+		Args: exactArgs(1, "one profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
 			if runF != nil {
@@ -65,7 +65,7 @@ func NewCmdHeader(f *Factory, runF func(context.Context, *TokenOptions) error) *
 		Use:     "header NAME [--min-valid 5m] [--strict]",
 		Short:   "print the Authorization header for a profile",
 		Example: `  curl -H "$(ztm header crm-eu)" https://www.zohoapis.eu/crm/v8/org`,
-		Args:    exactArgs(1, "header needs one profile name: ztm header NAME"),
+		Args:    exactArgs(1, "one profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
 			if runF != nil {

@@ -26,7 +26,7 @@ func NewCmdVault(f *Factory) *cobra.Command {
   ztm vault info`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("vault needs a subcommand: init, passwd, recipients or info")
+				return usagef("vault needs a subcommand: %s", subcommandList(cmd))
 			}
 			return unknownCommand(cmd, args[0])
 		},
@@ -83,7 +83,6 @@ func newCmdVaultPasswd(f *Factory) *cobra.Command {
 }
 
 func newCmdVaultRecipients(f *Factory) *cobra.Command {
-	const use = "use: ztm vault recipients [add RECIPIENT | rm RECIPIENT]"
 	cmd := &cobra.Command{
 		Use:   "recipients [add RECIPIENT | rm RECIPIENT]",
 		Short: "list, add or remove the keys the vault is encrypted to",
@@ -95,7 +94,7 @@ says how to move to one.`,
   ztm vault recipients rm age1pq1...`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr{use}
+				return usagef("use: %s", usageLine(cmd))
 			}
 			return nil
 		},
@@ -106,7 +105,7 @@ says how to move to one.`,
 			Use:     verb + " RECIPIENT",
 			Short:   short,
 			Example: "  ztm vault recipients " + verb + " age1pq1...",
-			Args:    exactArgs(1, use),
+			Args:    exactArgs(1, "a recipient"),
 			RunE:    func(cmd *cobra.Command, args []string) error { return run(cmd.Context(), f, args[0]) },
 		}
 	}
