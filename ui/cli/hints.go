@@ -71,7 +71,7 @@ func withHint(err error, name string) error {
 		return hinted{err, err.Error() + ": " + grantHint(name)}
 	case errors.Is(err, vault.ErrNoToken):
 		// The vault's own wording names a key of its own choosing.
-		return hinted{err, fmt.Sprintf("%v for %s: it has no refresh token; to get one, %s", vault.ErrNoToken, name, grantHint(name))}
+		return hinted{err, fmt.Sprintf("%v for %s: nothing to refresh it with; to get tokens, %s", vault.ErrNoToken, name, grantHint(name))}
 	}
 	return err
 }
