@@ -303,3 +303,32 @@ func TestKeepAlive(t *testing.T) {
 	w.run("keep-alive", "crm", "maybe").wantErr(t, 1, "on or off")
 	w.run("keep-alive", "nope", "on").wantErr(t, 2, "no such profile")
 }
+
+// ztm edit goes through Session.Edit: settings change at once; a change to
+// what the grant was made for needs --code and a new consent.
+func TestEdit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	old := w.add("crm")
+	w.run("edit", "crm", "--tags", "prod,eu", "--notes", "the EU org", "--keep-alive").want(t, 0)
+	p := w.stored()["crm"]
+	if strings.Join(p.Tags, ",") != "prod,eu" || p.Notes != "the EU org" || !p.KeepAlive ||
+		p.Token.RefreshToken != old.Token.RefreshToken || strings.Join(p.Scopes, ",") != testScopes {
+		t.Errorf("after edit: %+v", p)
+	}
+	before := w.vaultBytes()
+	const more = "ZohoCRM.modules.ALL,ZohoCRM.settings.READ,AaaServer.profile.READ"
+	w.run("edit", "crm", "--scopes", more).wantErr(t, 1, "needs a new consent", "--code")
+	if string(w.vaultBytes()) != string(before) {
+		t.Fatal("an edit that needs consent changed the vault")
+	}
+	code := w.zoho.SelfClientCode(testClientID, "EU", strings.Split(more, ","), 0)
+	w.runStdin(code+"\n", "edit", "crm", "--scopes", more, "--code").want(t, 0)
+	p = w.stored()["crm"]
+	if model.JoinScopes(p.Scopes) != model.JoinScopes(strings.Split(more, ",")) || p.Token.RefreshToken == old.Token.RefreshToken ||
+		strings.Join(p.Tags, ",") != "prod,eu" {
+		t.Errorf("after edit --code: scopes %v, tags %v", p.Scopes, p.Tags)
+	}
+	w.run("edit", "crm", "--dc", "MARS").wantErr(t, 1, `data center "MARS"`)
+	w.run("edit", "nope", "--notes", "x").wantErr(t, 2, "no such profile")
+}

@@ -50,7 +50,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdToken(f, nil), NewCmdHeader(f, nil), NewCmdExec(f, nil),
 		NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdRefresh(f, nil),
 		NewCmdRm(f, nil), NewCmdRename(f, nil), NewCmdAdd(f, nil),
-		NewCmdConsent(f, nil), NewCmdKeepAlive(f),
+		NewCmdConsent(f, nil), NewCmdKeepAlive(f), NewCmdEdit(f, nil),
 		NewCmdExport(f, nil), NewCmdImport(f, nil), NewCmdVault(f),
 		NewCmdCompletion(f, nil), NewCmdVersion(f), NewCmdDemo(f, nil),
 	)
