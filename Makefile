@@ -4,9 +4,17 @@ BIN := bin/ztm
 
 .PHONY: run test demo build bench fuzz lint clean
 
+# The first build compiles SQLite and the terminal libraries: minutes on a
+# small machine, with no output from go unless asked. So say so, and list
+# the packages as they build (-v) when there is no binary yet.
+FIRST_BUILD = $(if $(wildcard $(BIN)),,-v)
+BUILD_NOTE = @echo "ztm: building $(BIN)$(if $(wildcard $(BIN)),, for the first time: this compiles SQLite and the terminal libraries and can take a few minutes; the packages are listed as they build)..."
+
 ## run: start ztm (the dashboard, with its guided set-up on first run) on the default vault
 run:
-	$(GO) run .
+	$(BUILD_NOTE)
+	$(GO) build $(FIRST_BUILD) -o $(BIN) .
+	$(abspath $(BIN))
 
 ## test: every test, with the race detector (the tmux end-to-end tests skip without tmux, unless ZTM_REQUIRE_TMUX=1)
 test:
@@ -15,17 +23,20 @@ test:
 
 ## demo: the dashboard against the built-in fake Zoho, with sample profiles
 demo:
-	$(GO) run . demo
+	$(BUILD_NOTE)
+	$(GO) build $(FIRST_BUILD) -o $(BIN) .
+	$(abspath $(BIN)) demo
 
 ## build: the binary in bin/
 build:
-	$(GO) build -o $(BIN) .
+	$(BUILD_NOTE)
+	$(GO) build $(FIRST_BUILD) -o $(BIN) .
 
 ## bench: the headline figures (vault, OAuth, dashboard, whole-process ztm token)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./vault/ | tee bench-vault.txt
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./oauth/ | tee bench-oauth.txt
-	$(GO) test -run '^$$' -bench . -count 5 ./ui/ | tee bench-ui.txt
+	$(GO) test -run '^$$' -bench . -count 5 ./ui/tui/ | tee bench-ui.txt
 	$(GO) test -run '^$$' -bench . -benchtime 50x -count 5 ./ui/cli/ | tee bench-cli.txt
 	@echo; echo "Medians over the runs above (ns/op, then the custom metrics):"
 	@cat bench-*.txt | awk '/^Benchmark/ { for (i = 3; i < NF; i += 2) print $$1 " " $$(i+1), $$i }' | sort -k1,2 -k3,3g | \
@@ -39,10 +50,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePasted$$' -fuzztime 30s ./oauth/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseTokenResponse$$' -fuzztime 30s ./oauth/
 
-## lint: formatting and vet
+## lint: formatting, vet and staticcheck
 lint:
-	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	@test -z "$$(gofmt -l .)" || (echo "gofmt would change:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 clean:
 	rm -rf bin bench-*.txt

@@ -1,146 +1,155 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	"ztm/model"
 	"ztm/oauth"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
-var addCmd = &command{
-	name:    "add",
-	summary: "add a profile without the dashboard (for automation)",
-	usage: `ztm add NAME --dc DC --type self|server|device --client-id ID --scopes LIST [options]
+// AddOptions are the options of ztm add: a profile described by flags,
+// its secret (and code) read from stdin or the terminal.
+type AddOptions struct {
+	F                                        *Factory
+	Name, DC, Server, Type, ClientID, Scopes string
+	Redirect, Consent, Tags, Notes           string
+	KeepAlive, Code                          bool
+}
 
-The client secret, and with --code the grant code, are read from stdin (one a
+// NewCmdAdd is `ztm add NAME ...`.
+func NewCmdAdd(f *Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
+	o := &AddOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "add NAME --dc DC --type self|server|device --client-id ID --scopes LIST [options]",
+		Short: "add a profile without the dashboard (for automation)",
+		Long: `The client secret, and with --code the grant code, are read from stdin (one a
 line) or asked for on the terminal: never from the command line, where other
 users could see them. With --code the code is exchanged at once and the
 profile is saved with its tokens, or not at all. The code line may also be the
 whole URL the browser landed on after consent. Without --code the profile is
-saved without tokens; finish it in the dashboard (ztm).
-
-Examples:
-  printf '%s\n%s\n' "$SECRET" "$CODE" | ztm add crm-eu --dc EU --type self \
+saved without tokens; get them later with a new consent in the dashboard.`,
+		Example: `  printf '%s\n%s\n' "$SECRET" "$CODE" | ztm add crm-eu --dc EU --type self \
       --client-id 1000.ABCDEF --scopes ZohoCRM.modules.ALL,AaaServer.profile.READ --code
   ztm add books --dc IN --type server --client-id 1000.XYZ \
       --redirect-uri http://localhost:8765/callback --scopes ZohoBooks.fullaccess.all`,
-	run: runAdd,
+		Args: exactArgs(1, "one profile name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runAdd(cmd.Context(), o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.DC, "dc", "", "data center: US, EU, IN, AU, JP, CA, SA, UK or CN")
+	fl.StringVar(&o.Server, "accounts-server", "", "a custom accounts server URL instead of --dc")
+	fl.StringVar(&o.Type, "type", "self", "client type: self, server or device")
+	fl.StringVar(&o.ClientID, "client-id", "", "the client id from the API Console (1000.XXXX)")
+	fl.StringVar(&o.Scopes, "scopes", "", "comma-separated scopes, such as ZohoCRM.modules.ALL")
+	fl.StringVar(&o.Redirect, "redirect-uri", "", "the redirect URI registered for a server-based client")
+	fl.StringVar(&o.Consent, "consent", "user", "user or org consent")
+	fl.StringVar(&o.Tags, "tags", "", "comma-separated tags")
+	fl.StringVar(&o.Notes, "notes", "", "free-form notes")
+	fl.BoolVar(&o.KeepAlive, "keep-alive", false, "let a running dashboard refresh this profile before it expires")
+	fl.BoolVar(&o.Code, "code", false, "read a grant code (or redirect URL) after the secret and exchange it")
+	cmd.RegisterFlagCompletionFunc("dc", completeDCs(f))
+	cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]cobra.Completion{"self", "server", "device"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("consent", cobra.FixedCompletions([]cobra.Completion{"user", "org"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
 
-type addFlags struct {
-	dc, server, typ, clientID, scopes, redirect, consent, tags, notes string
-	keepAlive, code                                                   bool
-}
-
-func (a *addFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&a.dc, "dc", "", "data center: US, EU, IN, AU, JP, CA, SA, UK or CN")
-	fs.StringVar(&a.server, "accounts-server", "", "a custom accounts server URL instead of --dc")
-	fs.StringVar(&a.typ, "type", "self", "client type: self, server or device")
-	fs.StringVar(&a.clientID, "client-id", "", "the client id from the API Console (1000.XXXX)")
-	fs.StringVar(&a.scopes, "scopes", "", "comma-separated scopes, such as ZohoCRM.modules.ALL")
-	fs.StringVar(&a.redirect, "redirect-uri", "", "the redirect URI registered for a server-based client")
-	fs.StringVar(&a.consent, "consent", "user", "user or org consent")
-	fs.StringVar(&a.tags, "tags", "", "comma-separated tags")
-	fs.StringVar(&a.notes, "notes", "", "free-form notes")
-	fs.BoolVar(&a.keepAlive, "keep-alive", false, "let a running dashboard refresh this profile before it expires")
-	fs.BoolVar(&a.code, "code", false, "read a grant code (or redirect URL) after the secret and exchange it")
-}
-
-// profile builds and validates the profile the flags describe.
-func (a *addFlags) profile(name string, dcs model.DataCenters) (model.Profile, error) {
-	p := model.Profile{Name: name, ClientID: strings.TrimSpace(a.clientID), RedirectURI: strings.TrimSpace(a.redirect), Notes: a.notes, KeepAlive: a.keepAlive}
-	var err error
-	if p.ClientType, err = model.ParseClientType(a.typ); err != nil {
-		return p, usageErr{err.Error()}
-	}
-	if p.Consent, err = model.ParseConsent(a.consent); err != nil {
-		return p, usageErr{err.Error()}
-	}
-	switch {
-	case a.server != "" && a.dc != "":
-		return p, usagef("give --dc or --accounts-server, not both")
-	case a.server != "":
-		if err := model.ValidateServerURL(a.server); err != nil {
-			return p, usageErr{err.Error()}
-		}
-		p.AccountsServer = model.NormalizeServerURL(a.server)
-		if dc, ok := dcs.ByAccountsServer(p.AccountsServer); ok {
-			p.DC = dc.ID
-		}
-	default:
-		dc, ok := dcs.ByID(a.dc)
-		if !ok {
-			return p, usagef("--dc %q: use one of %s, or --accounts-server URL", a.dc, strings.Join(dcs.IDs(), ", "))
-		}
-		p.DC, p.AccountsServer, p.APIDomain = dc.ID, dc.AccountsServer, dc.APIDomain
-	}
-	if p.Scopes, err = model.ParseScopes(a.scopes); err != nil {
-		return p, usageErr{err.Error()}
-	}
-	if p.Tags, err = model.ParseTags(a.tags); err != nil {
-		return p, usageErr{err.Error()}
-	}
-	return p, nil
-}
-
-func runAdd(ctx context.Context, e Env, g *globals, c *command, args []string) error {
-	var a addFlags
-	fs := newFlags(e, c, g)
-	a.add(fs)
-	name, err := parseName(fs, args, "add")
+// spec is what the flags describe, for app.BuildProfile.
+func (o *AddOptions) spec(secret string) (app.Spec, error) {
+	sp := app.Spec{Name: o.Name, DC: o.DC, AccountsServer: o.Server, RedirectURI: o.Redirect,
+		ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, Tags: o.Tags, Notes: o.Notes, KeepAlive: o.KeepAlive}
+	ct, err := model.ParseClientType(o.Type)
 	if err != nil {
-		return err
+		return sp, usageErr{err.Error()}
 	}
-	if err := model.ValidateName(name); err != nil {
+	switch ct {
+	case model.SelfClient:
+		sp.Grant = model.GrantPasteCode
+	case model.NonBrowserClient:
+		sp.Grant = model.GrantDeviceFlow
+	default:
+		sp.Grant = model.GrantPasteURL
+		if _, _, ok := model.LoopbackRedirect(model.CleanPasted(o.Redirect)); ok {
+			sp.Grant = model.GrantLoopback
+		}
+	}
+	if sp.Consent, err = model.ParseConsent(o.Consent); err != nil {
+		return sp, usageErr{err.Error()}
+	}
+	return sp, nil
+}
+
+// build checks the flags and the secret; a mistake is a usage error.
+func (o *AddOptions) build(secret string, dcs model.DataCenters) (model.Profile, error) {
+	sp, err := o.spec(secret)
+	if err != nil {
+		return model.Profile{}, err
+	}
+	p, err := app.BuildProfile(sp, dcs)
+	if app.IsUsage(err) {
+		return p, usageErr{err.Error()}
+	}
+	return p, err
+}
+
+func runAdd(ctx context.Context, o *AddOptions) error {
+	e := o.F.Env
+	if err := model.ValidateName(o.Name); err != nil {
 		return usageErr{err.Error()}
 	}
-	s, err := openSession(e, g)
+	s, err := o.F.Open()
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	p, err := a.profile(name, s.dcs)
-	if err != nil {
+	defer s.Close()
+	// Check the flags before asking for anything: a stand-in secret lets
+	// every other mistake show first.
+	if _, err := o.build("stand-in-secret", s.DCs); err != nil {
 		return err
 	}
-	if _, err := s.v.Profile(name); err == nil {
-		return fmt.Errorf("%w: %q; pick another name, or ztm rm it first", vault.ErrProfileExists, name)
+	if _, err := s.Vault.Profile(o.Name); err == nil {
+		return fmt.Errorf("%w: %q; pick another name, or %s first", vault.ErrProfileExists, o.Name, mustCommand("rm", o.Name))
 	}
 	in := secretReader(e)
-	if p.ClientSecret, err = in("Client secret: "); err != nil {
+	secret, err := in("Client secret: ")
+	if err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return usageErr{err.Error()}
+	p, err := o.build(secret, s.DCs)
+	if err != nil {
+		return err
 	}
-	if !a.code {
-		err := s.v.Update(ctx, func(tx *vault.Tx) error { return tx.CreateProfile(&p) })
-		if err == nil {
-			fmt.Fprintf(e.Stdout, "saved %s without tokens; open the dashboard (ztm), select it and press g to get a grant\n", p.Name)
+	if !o.Code {
+		if _, err := s.Create(ctx, p); err != nil {
+			return err
 		}
+		_, err := fmt.Fprintf(e.Stdout, "saved %s without tokens; to get them, %s\n", p.Name, grantHint(p.Name))
 		return err
 	}
 	pasted, err := in("Grant code (or the URL the browser landed on): ")
 	if err != nil {
 		return err
 	}
-	grant, err := oauth.ParsePasted(pasted, "", s.dcs)
+	grant, err := oauth.ParsePasted(pasted, "", s.DCs)
 	if err != nil {
 		return err
 	}
 	// Announce the move only to a data center ztm knows: SaveGrant refuses
 	// to send the secret anywhere else.
-	if dc, ok := grant.OtherDC(p, s.dcs); ok && knownServer(s.dcs, dc.AccountsServer) {
+	if dc, ok := grant.OtherDC(p, s.DCs); ok && knownServer(s.DCs, dc.AccountsServer) {
 		fmt.Fprintf(e.Stderr, "ztm: the code came from %s, not %s: exchanging it at %s\n", dc.ID, dcLabel(p), dc.AccountsServer)
 	}
-	saved, err := s.app.SaveGrant(ctx, p, grant, "")
+	saved, err := s.SaveGrant(ctx, p, grant, "")
 	if err != nil {
 		return err
 	}
@@ -157,22 +166,17 @@ func knownServer(dcs model.DataCenters, server string) bool {
 	return ok
 }
 
-// secretReader returns a function that reads the next secret: a line of
-// stdin when it is a pipe, else a prompt on the terminal without echo.
-func secretReader(e Env) func(prompt string) (string, error) {
-	lines := bufio.NewReader(e.Stdin)
-	return func(prompt string) (string, error) {
-		if !e.StdinIsTerminal {
-			line, err := lines.ReadString('\n')
-			if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-				return "", usagef("expected a line on stdin for %q", strings.TrimSuffix(prompt, ": "))
-			}
-			return model.CleanPasted(line), nil
+// completeDCs completes --dc with the data centers ztm knows.
+func completeDCs(f *Factory) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		dcs, err := app.LoadDataCenters(f.appEnv())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		if e.Prompt == nil {
-			return "", usagef("no terminal to ask for %q: pipe it on stdin", strings.TrimSuffix(prompt, ": "))
+		var out []cobra.Completion
+		for _, dc := range dcs.All() {
+			out = append(out, cobra.CompletionWithDesc(dc.ID, dc.AccountsServer))
 		}
-		s, err := e.Prompt.Secret(prompt)
-		return model.CleanPasted(s), err
+		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"filippo.io/age/armor"
 
 	"ztm/model"
+	"ztm/ui/app"
 )
 
 // ageKey is a key pair made for a test, its identity in a file.
@@ -47,7 +48,7 @@ func newAgeKey(t *testing.T, hybrid bool) ageKey {
 }
 
 // decryptBundle opens a bundle the way age would.
-func decryptBundle(t *testing.T, data []byte, ids ...age.Identity) bundle {
+func decryptBundle(t *testing.T, data []byte, ids ...age.Identity) app.Bundle {
 	t.Helper()
 	var src io.Reader = bytes.NewReader(data)
 	if bytes.HasPrefix(data, []byte(armor.Header)) {
@@ -61,7 +62,7 @@ func decryptBundle(t *testing.T, data []byte, ids ...age.Identity) bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b bundle
+	var b app.Bundle
 	if err := json.Unmarshal(plain, &b); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestExportRefusesPlaintextUnlessAsked(t *testing.T) {
 	w.run("export", "crm-eu", "nope", "--plaintext").wantErr(t, 2, "export found 1 of the 2 profiles named")
 
 	r := w.run("export", "crm-eu", "--plaintext").want(t, 0)
-	var b bundle
+	var b app.Bundle
 	if err := json.Unmarshal([]byte(r.stdout), &b); err != nil {
 		t.Fatalf("--plaintext is not JSON: %v\n%s", err, r.stdout)
 	}

@@ -3,12 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
+	"io/fs"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"ztm/model"
+	"ztm/oauth"
+	"ztm/vault"
 )
 
 // Exit codes, documented in the README and in `ztm --help`.
@@ -19,144 +23,27 @@ const (
 	ExitLocked    = 3 // the vault could not be unlocked or locked
 	ExitZoho      = 4 // Zoho refused, or could not be asked (no refresh token, budget spent)
 	ExitNetwork   = 5 // Zoho could not be reached
+	// ExitInterrupted is the shell's code for a process ended by Ctrl+C.
+	ExitInterrupted = 130
 )
 
-// command is one subcommand.
-type command struct {
-	name    string
-	summary string
-	usage   string // the lines after "usage:", with examples
-	hidden  bool
-	run     func(ctx context.Context, e Env, g *globals, c *command, args []string) error
-}
-
-// commands lists every command; each is defined beside its code.
-func commands() []*command {
-	return []*command{
-		tokenCmd, headerCmd, execCmd, listCmd, showCmd, refreshCmd, rmCmd, renameCmd,
-		addCmd, exportCmd, importCmd, vaultCmd, completionCmd, versionCmd, demoCmd,
-		completeProfilesCmd,
-	}
-}
-
-func lookup(name string) *command {
-	for _, c := range commands() {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// globals are the flags every command accepts.
-type globals struct {
-	vault    string
-	identity string
-	// all is the command list, for help and completion (a field, not a
-	// package variable, so commands may list their siblings).
-	all []*command
-}
-
-// add registers the global flags on fs. Their defaults are the values
-// already parsed, since registering a flag resets its variable: `ztm --vault
-// X token NAME` must not lose X when token parses its own flags.
-func (g *globals) add(fs *flag.FlagSet) {
-	fs.StringVar(&g.vault, "vault", g.vault, "the vault file (default: $ZTM_VAULT, else the user config dir)")
-	fs.StringVar(&g.identity, "identity", g.identity, "the key: identity.age, an age identity file or an SSH key (default: $ZTM_IDENTITY)")
-}
+// stopSignals end a command cleanly (its deferred clean-up runs): Ctrl+C,
+// kill, and the terminal closing under it.
+var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
 // Main runs ztm with args (without the program name) and returns the exit
 // code. With no command it starts the dashboard.
 func Main(args []string, e Env) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	g := globals{all: commands()}
-	fs := flag.NewFlagSet("ztm", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	g.add(fs)
-	help := fs.Bool("help", false, "")
-	fs.BoolVar(help, "h", false, "")
-	version := fs.Bool("version", false, "")
-	if err := fs.Parse(args); err != nil {
-		// One line, like every error: the usage would bury it.
-		fmt.Fprintf(e.Stderr, "ztm: %v: ztm --help lists the commands and options\n", err)
-		return ExitUsage
-	}
-	switch {
-	case *help:
-		printUsage(e.Stdout)
-		return ExitOK
-	case *version:
-		args = []string{"version"}
-	default:
-		args = fs.Args()
-	}
-	if len(args) == 0 {
-		return report(e, "", runDashboard(ctx, e, &g))
-	}
-	if args[0] == "help" && len(args) > 1 {
-		// `ztm help token` is `ztm token --help`.
-		args = []string{args[1], "--help"}
-	} else if args[0] == "help" {
-		printUsage(e.Stdout)
-		return ExitOK
-	}
-	c := lookup(args[0])
-	if c == nil {
-		fmt.Fprintf(e.Stderr, "ztm: unknown command %q: ztm --help lists the commands\n", args[0])
-		return ExitUsage
-	}
-	err := c.run(ctx, e, &g, c, args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
-	}
-	return report(e, c.name, err)
-}
-
-// newFlags makes a command's flag set with the global flags. -h and --help
-// print the command's usage to stdout (once, from parse); a flag error
-// prints nothing there, so $(ztm token NAME --typo) never captures help text.
-func newFlags(e Env, c *command, g *globals) *flag.FlagSet {
-	fs := flag.NewFlagSet("ztm "+c.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	g.add(fs)
-	fs.Usage = func() { printCommandUsage(e.Stdout, c, fs) }
-	return fs
-}
-
-// parse parses flags, accepting them after positional arguments too
-// (`ztm token crm-eu --json`), and turns flag errors into usage errors.
-// Everything after the first "--" is positional, verbatim: `ztm exec NAME
-// -- sh -c ...` must not read -c as a flag of ztm's.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for i, a := range args {
-		if a == "--" {
-			args, rest = args[:i], args[i+1:]
-			break
-		}
-	}
-	// The flag package calls Usage on every error, and before returning
-	// ErrHelp: silence it, and print the help once, here.
-	usage := fs.Usage
-	fs.Usage = func() {}
-	defer func() { fs.Usage = usage }()
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				usage()
-				return nil, flag.ErrHelp
-			}
-			return nil, usageErr{err.Error() + ": " + fs.Name() + " --help shows the options"}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	f := &Factory{Env: e}
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	root.SetIn(e.Stdin)
+	root.SetOut(e.Stdout)
+	root.SetErr(e.Stderr)
+	err := root.ExecuteContext(ctx)
+	return report(e, args, err)
 }
 
 // usageErr is a mistake in the command line (exit code 1).
@@ -166,42 +53,98 @@ func (u usageErr) Error() string { return u.msg }
 
 func usagef(format string, a ...any) error { return usageErr{fmt.Sprintf(format, a...)} }
 
-func printUsage(w io.Writer) {
-	fmt.Fprint(w, `ztm keeps Zoho OAuth tokens for every org and data center in one encrypted vault.
-
-usage: ztm [--vault FILE] [--identity FILE] [COMMAND] [ARGS]
-
-With no command, ztm opens the dashboard (and the guided set-up on first run).
-
-Commands:
-`)
-	for _, c := range commands() {
-		if !c.hidden {
-			fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
-		}
-	}
-	fmt.Fprint(w, `
-Environment:
-  ZTM_VAULT        the vault file (default ~/.config/ztm/vault.age)
-  ZTM_IDENTITY     the key file: identity.age, an age identity or an SSH key
-  ZTM_PASSPHRASE   the vault passphrase, for unattended use (less safe than a key file)
-  ZTM_DATACENTERS  a JSON file adding or overriding Zoho data centers
-  ZTM_CLIPBOARD_CLEAR  how long the dashboard leaves a copied token on the clipboard (default 45s)
-
-Exit codes:
-  0 ok   1 usage or other error   2 no such profile   3 vault locked or unlock failed
-  4 Zoho refused (or cannot be asked)   5 Zoho unreachable
-
-Run 'ztm COMMAND --help' for a command's options and examples.
-`)
+// exitStatus passes a child's exit code through; msg, when set, is the
+// one line said about it.
+type exitStatus struct {
+	code int
+	msg  string
 }
 
-func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "%s\n\nusage: %s\n", c.summary, strings.TrimSpace(c.usage))
-	if fs != nil {
-		fmt.Fprintln(w, "\nOptions:")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", s.code) }
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var zerr *oauth.Error
+	var uerr usageErr
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &uerr):
+		return ExitUsage
+	case errors.Is(err, vault.ErrNoProfile):
+		return ExitNoProfile
+	case oauth.IsNetwork(err):
+		return ExitNetwork
+	case errors.As(err, &zerr), errors.Is(err, vault.ErrBudget), errors.Is(err, vault.ErrNoToken),
+		errors.Is(err, model.ErrRefreshRevoked):
+		return ExitZoho
+	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
+		errors.Is(err, vault.ErrNoIdentity), errors.Is(err, vault.ErrBadIdentity),
+		errors.Is(err, vault.ErrWrongIdentity), errors.Is(err, vault.ErrNoVault),
+		errors.Is(err, vault.ErrNotVault), errors.Is(err, vault.ErrCorrupt),
+		errors.Is(err, vault.ErrNewerSchema), errors.Is(err, vault.ErrLockTimeout),
+		isLockFailure(err):
+		return ExitLocked
 	}
+	return ExitUsage
+}
+
+// isLockFailure recognizes the vault's lock file failing to open or lock
+// (a directory in its place, a read-only disk): the vault cannot be
+// changed, which the README files under code 3 with the unlock failures.
+// vault has no sentinel for it; its messages name the lock file.
+func isLockFailure(err error) bool {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && strings.HasSuffix(pe.Path, ".lock") {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "cannot open the lock file") || strings.Contains(msg, "cannot lock ")
+}
+
+// report prints err as one line on stderr and returns its exit code.
+// Long arguments are cut in the message: a pasted 100,000-character name
+// must not flood the terminal back.
+func report(e Env, args []string, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		if status.msg != "" {
+			fmt.Fprintf(e.Stderr, "ztm: %s\n", status.msg)
+		}
+		return status.code
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(e.Stderr, "ztm: interrupted; nothing was changed")
+		return ExitInterrupted
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	for _, a := range args {
+		if len(a) > maxArg {
+			msg = strings.ReplaceAll(msg, a, cut(a))
+		}
+	}
+	if len(msg) > maxLine {
+		msg = cut(msg[:maxLine])
+	}
+	fmt.Fprintf(e.Stderr, "ztm: %s\n", msg)
+	return exitCode(err)
+}
+
+// An argument longer than maxArg is cut to maxEcho characters where a
+// message repeats it; maxLine caps a whole error line.
+const (
+	maxArg  = 256
+	maxEcho = 64
+	maxLine = 2048
+)
+
+// cut shortens text typed by someone for a message.
+func cut(s string) string {
+	if r := []rune(s); len(r) > maxEcho {
+		return string(r[:maxEcho]) + fmt.Sprintf("…(%d characters)", len(r))
+	}
+	return s
 }

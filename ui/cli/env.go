@@ -1,13 +1,15 @@
-// Package cli is ztm's command line: the second user interface, for scripts
-// and for people who want one answer without the dashboard. Every command
-// reads and writes only through [Env], so tests run them without a
-// terminal, a network or a real clock.
+// Package cli is ztm's command line: the second face, for scripts and for
+// people who want one answer without the dashboard. It is built on cobra,
+// one constructor per command (NewCmdToken, NewCmdList, ...) with an
+// options struct and an injectable run function, after cli/cli's pattern,
+// so flag parsing is tested without a vault. Every command reads and
+// writes only through [Env], so tests run them without a terminal, a
+// network or a real clock; what a command does with the vault and Zoho is
+// a use case of ztm/ui/app.
 package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,7 +21,8 @@ import (
 	"ztm/ui/tui"
 )
 
-// Env is everything a command touches outside the process.
+// Env is everything a command touches outside the process. main builds it
+// (with [Terminal] for the person at the keyboard); tests build their own.
 type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -34,13 +37,17 @@ type Env struct {
 	// StdinIsTerminal says whether Stdin is a person typing rather than a
 	// pipe; secrets are read from a pipe without a prompt.
 	StdinIsTerminal bool
+	// StdoutIsTerminal says whether Stdout is a screen, where binary output
+	// (an encrypted bundle) would only make a mess.
+	StdoutIsTerminal bool
 	// RunTUI starts the dashboard; the default is tui.Run.
 	RunTUI func(ctx context.Context, cfg tui.Config) error
 	// ScryptWorkFactor, when set, lowers the cost of new passphrases (tests).
 	ScryptWorkFactor int
 }
 
-// Prompter reads from the person at the terminal.
+// Prompter reads from the person at the terminal. Both methods return an
+// error that is [context.Canceled] when the person pressed Ctrl+C.
 type Prompter interface {
 	// Secret reads a line without echoing it.
 	Secret(prompt string) (string, error)
@@ -48,63 +55,31 @@ type Prompter interface {
 	Line(prompt string) (string, error)
 }
 
-// SystemEnv is the real process environment. Prompts go to the controlling
-// terminal (/dev/tty), not stdout, so `ztm token` in $(...) can still ask
-// for a passphrase.
-func SystemEnv() Env {
-	e := Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv: os.Getenv, Now: time.Now,
-		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
-	}
+// Terminal finds the person, if any: whether stdin and stdout are
+// terminals, and where to prompt. Prompts go to the controlling terminal
+// (/dev/tty), not stdout, so `ztm token` in $(...) can still ask for a
+// passphrase; with no terminal at all prompt is nil and nothing waits.
+func Terminal(stdin, stdout *os.File) (prompt Prompter, stdinTTY, stdoutTTY bool) {
+	stdinTTY = term.IsTerminal(int(stdin.Fd()))
+	stdoutTTY = term.IsTerminal(int(stdout.Fd()))
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
-		e.Prompt = ttyPrompter{tty}
-	} else if e.StdinIsTerminal {
-		e.Prompt = ttyPrompter{os.Stdin}
+		prompt = ttyPrompter{tty}
+	} else if stdinTTY {
+		prompt = ttyPrompter{stdin}
 	}
-	return e
-}
-
-type ttyPrompter struct{ f *os.File }
-
-func (p ttyPrompter) Secret(prompt string) (string, error) {
-	fmt.Fprint(p.f, prompt)
-	b, err := term.ReadPassword(int(p.f.Fd()))
-	fmt.Fprintln(p.f)
-	if err != nil {
-		return "", fmt.Errorf("cannot read from the terminal: %w", err)
-	}
-	return string(b), nil
-}
-
-func (p ttyPrompter) Line(prompt string) (string, error) {
-	fmt.Fprint(p.f, prompt)
-	var b strings.Builder
-	buf := make([]byte, 1)
-	for {
-		n, err := p.f.Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
-				break
-			}
-			b.WriteByte(buf[0])
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return "", err
-		}
-	}
-	return strings.TrimRight(b.String(), "\r"), nil
+	return prompt, stdinTTY, stdoutTTY
 }
 
 // confirm asks a yes/no question; without a terminal the answer is no.
-func (e Env) confirm(question string) bool {
+// Ctrl+C is an error, not a no: the command must stop at once.
+func (e Env) confirm(question string) (bool, error) {
 	if e.Prompt == nil {
-		return false
+		return false, nil
 	}
 	ans, err := e.Prompt.Line(question + " [y/N] ")
-	return err == nil && strings.EqualFold(strings.TrimSpace(ans), "y") ||
-		err == nil && strings.EqualFold(strings.TrimSpace(ans), "yes")
+	if err != nil {
+		return false, err
+	}
+	ans = strings.TrimSpace(ans)
+	return strings.EqualFold(ans, "y") || strings.EqualFold(ans, "yes"), nil
 }

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,171 +9,133 @@ import (
 	"os"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
+	"github.com/spf13/cobra"
 
-	"ztm/model"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
-func runImport(ctx context.Context, e Env, g *globals, c *command, args []string) error {
-	fs := newFlags(e, c, g)
-	keyFile := fs.String("key", "", "an age identity file or SSH key that opens the bundle")
-	replace := fs.Bool("replace", false, "replace profiles that have the same name")
-	args, err := parse(fs, args)
-	if err != nil {
-		return err
+// maxBundleRead bounds what import reads from a file or stdin.
+const maxBundleRead = 256 << 20
+
+// ImportOptions are the options of ztm import.
+type ImportOptions struct {
+	F       *Factory
+	File    string
+	Key     string
+	Replace bool
+}
+
+// NewCmdImport is `ztm import FILE|-`.
+func NewCmdImport(f *Factory, runF func(context.Context, *ImportOptions) error) *cobra.Command {
+	o := &ImportOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "import FILE|- [--key IDENTITY_FILE] [--replace]",
+		Short: "read profiles from a bundle made by ztm export",
+		Long: `A bundle encrypted to this vault's key opens without more; one encrypted to a
+passphrase asks for it (or reads ZTM_BUNDLE_PASSPHRASE); --key names another
+age identity or SSH key. Profiles whose name is taken are skipped unless
+--replace is given; an import that skipped every profile fails (exit 1).`,
+		Example: `  ztm import crm-eu.age
+  ztm import all-profiles.txt --replace`,
+		Args: exactArgs(1, "the bundle (a file, or - for stdin)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runImport(cmd.Context(), o)
+		},
 	}
-	if len(args) != 1 {
-		return usagef("import needs the bundle: ztm import FILE (or - for stdin)")
-	}
-	var data []byte
-	if args[0] == "-" {
-		data, err = io.ReadAll(e.Stdin)
-	} else {
-		data, err = os.ReadFile(args[0])
-	}
+	cmd.Flags().StringVar(&o.Key, "key", "", "an age identity file or SSH key that opens the bundle")
+	cmd.Flags().BoolVar(&o.Replace, "replace", false, "replace profiles that have the same name")
+	return cmd
+}
+
+func runImport(ctx context.Context, o *ImportOptions) error {
+	e := o.F.Env
+	data, err := readBundle(e, o.File)
 	if err != nil {
 		return fmt.Errorf("cannot read the bundle: %w", err)
 	}
-	s, err := openSession(e, g)
+	s, err := o.F.Open()
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	plain, err := openBundle(e, data, s.v.Key(), *keyFile)
+	defer s.Close()
+	ids := s.Vault.Key().Identities()
+	if o.Key != "" {
+		k, err := loadBundleKey(o.F, o.Key)
+		if err != nil {
+			return err
+		}
+		ids = append(k, ids...)
+	}
+	plain, err := app.OpenBundle(data, ids, func() (string, error) { return bundlePassphrase(e) })
 	if err != nil {
 		return err
 	}
 	defer clear(plain)
-	var b bundle
-	if err := json.Unmarshal(plain, &b); err != nil || b.Format != bundleFormat {
-		return fmt.Errorf("%w: the content is not what ztm export writes", errNotBundle)
-	}
-	var added, replaced, skipped []string
-	err = s.v.Update(ctx, func(tx *vault.Tx) error {
-		added, replaced, skipped = nil, nil, nil
-		for _, bp := range b.Profiles {
-			p := bp.profile()
-			if old, err := tx.Profile(p.Name); err == nil {
-				if !*replace {
-					skipped = append(skipped, p.Name)
-					continue
-				}
-				p.ID = old.ID
-				if err := tx.UpdateProfile(&p); err != nil {
-					return fmt.Errorf("%s: %w", p.Name, err)
-				}
-				if p.Token != nil {
-					if err := tx.SetToken(p.Name, *p.Token); err != nil {
-						return err
-					}
-				} else if err := tx.ClearToken(p.Name); err != nil {
-					return err
-				}
-				replaced = append(replaced, p.Name)
-			} else {
-				if err := tx.CreateProfile(&p); err != nil {
-					return fmt.Errorf("%s: %w", p.Name, err)
-				}
-				added = append(added, p.Name)
-			}
-			if err := tx.AddEvent(model.Event{Profile: p.Name, Kind: model.EventImport, Detail: "from a bundle exported " + b.ExportedAt.Format("2006-01-02 15:04")}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	b, err := app.ParseBundle(plain)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "imported %d, replaced %d, skipped %d\n", len(added), len(replaced), len(skipped))
-	if len(skipped) > 0 {
-		fmt.Fprintf(e.Stderr, "skipped (name taken; --replace overwrites): %v\n", skipped)
+	r, err := s.Import(ctx, b, o.Replace)
+	if err != nil {
+		return err
+	}
+	if len(r.Skipped) > 0 && len(r.Added)+len(r.Replaced) == 0 {
+		return usagef("nothing was imported: every profile's name is taken (%d); --replace overwrites them", len(r.Skipped))
+	}
+	fmt.Fprintf(e.Stdout, "imported %d, replaced %d, skipped %d\n", len(r.Added), len(r.Replaced), len(r.Skipped))
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(e.Stderr, "skipped (name taken; --replace overwrites): %v\n", r.Skipped)
 	}
 	return nil
 }
 
-// openBundle decrypts a bundle with the vault's own key, an extra key
-// file, or a passphrase, whichever it was made for.
-func openBundle(e Env, data []byte, own *vault.Keyring, keyFile string) ([]byte, error) {
-	trimmed := bytes.TrimSpace(data)
-	if bytes.HasPrefix(trimmed, []byte("{")) {
-		return data, nil // --plaintext export
-	}
-	var src io.Reader = bytes.NewReader(data)
-	switch {
-	case bytes.HasPrefix(trimmed, []byte(armor.Header)):
-		src = armor.NewReader(bytes.NewReader(trimmed))
-	case !bytes.HasPrefix(data, []byte("age-encryption.org/")):
-		return nil, fmt.Errorf("%w: it is neither an age file nor JSON", errNotBundle)
-	}
-	ids := own.Identities()
-	if keyFile != "" {
-		// vault's own message would speak of the vault's identity.
-		if _, err := os.Stat(keyFile); err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, bundleErr{fmt.Sprintf("cannot read the key --key %s: %v", keyFile, err), vault.ErrNoIdentity}
-		}
-		k, err := vault.LoadKey(keyFile, passphraseSource(e, vault.Paths{Identity: keyFile}))
+func readBundle(e Env, file string) ([]byte, error) {
+	var src io.Reader
+	if file == "-" {
+		src = e.Stdin
+	} else {
+		f, err := os.Open(file)
 		if err != nil {
 			return nil, err
 		}
-		ids = append(k.Identities(), ids...)
+		defer f.Close()
+		src = f
 	}
-	if isScrypt(data, trimmed) {
-		pass := e.Getenv("ZTM_BUNDLE_PASSPHRASE")
-		if pass == "" {
-			if e.Prompt == nil {
-				return nil, usagef("the bundle needs its passphrase and there is no terminal: set ZTM_BUNDLE_PASSPHRASE")
-			}
-			var err error
-			if pass, err = e.Prompt.Secret("Passphrase for the bundle: "); err != nil {
-				return nil, err
-			}
+	data, err := io.ReadAll(io.LimitReader(src, maxBundleRead+1))
+	if err == nil && len(data) > maxBundleRead {
+		return nil, fmt.Errorf("it is larger than %d MiB", maxBundleRead>>20)
+	}
+	return data, err
+}
+
+// loadBundleKey reads --key, with a message about that file rather than
+// the vault's identity.
+func loadBundleKey(f *Factory, path string) ([]age.Identity, error) {
+	if _, err := os.Stat(path); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
 		}
-		id, err := age.NewScryptIdentity(pass)
-		if err != nil {
-			return nil, err
-		}
-		ids = []age.Identity{id}
+		return nil, app.NewKeyError(path, err)
 	}
-	r, err := age.Decrypt(src, ids...)
-	var noMatch *age.NoIdentityMatchError
-	switch {
-	case errors.As(err, &noMatch) && isScrypt(data, trimmed):
-		return nil, fmt.Errorf("%w for the bundle: nothing was imported", vault.ErrWrongPassphrase)
-	case errors.As(err, &noMatch):
-		return nil, bundleErr{"the bundle is encrypted to other keys than this vault's: give the one it was made for with --key; nothing was imported", vault.ErrWrongIdentity}
-	case err != nil:
-		return nil, fmt.Errorf("%w: the bundle is damaged (%v)", errNotBundle, err)
-	}
-	plain, err := io.ReadAll(r)
+	k, err := vault.LoadKey(path, f.passphrase(vault.Paths{Identity: path}))
 	if err != nil {
-		return nil, fmt.Errorf("%w: the bundle is truncated or was modified (%v)", errNotBundle, err)
+		return nil, err
 	}
-	return plain, nil
+	return k.Identities(), nil
 }
 
-// bundleErr is an error about the bundle's key that exits like the vault's
-// (code 3) without speaking of the vault.
-type bundleErr struct {
-	msg  string
-	kind error
-}
-
-func (e bundleErr) Error() string { return e.msg }
-func (e bundleErr) Unwrap() error { return e.kind }
-
-// isScrypt reports whether an age file is encrypted to a passphrase.
-func isScrypt(data, trimmed []byte) bool {
-	hdr := data
-	if bytes.HasPrefix(trimmed, []byte(armor.Header)) {
-		if dec, err := io.ReadAll(io.LimitReader(armor.NewReader(bytes.NewReader(trimmed)), 4096)); err == nil {
-			hdr = dec
-		}
+func bundlePassphrase(e Env) (string, error) {
+	if pass := e.Getenv("ZTM_BUNDLE_PASSPHRASE"); pass != "" {
+		return pass, nil
 	}
-	return bytes.Contains(hdr[:min(len(hdr), 4096)], []byte("\n-> scrypt "))
+	if e.Prompt == nil {
+		return "", usagef("the bundle needs its passphrase and there is no terminal: set ZTM_BUNDLE_PASSPHRASE")
+	}
+	return e.Prompt.Secret("Passphrase for the bundle: ")
 }

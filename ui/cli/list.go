@@ -7,32 +7,69 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"ztm/model"
-	"ztm/vault"
 )
 
-var listCmd = &command{
-	name:    "list",
-	summary: "list the profiles, with expiry and refresh-token health",
-	usage: `ztm list [--json] [--names]
-
-No secrets are printed, in either form.
-
-Examples:
-  ztm list
-  ztm list --json | jq -r '.[] | select(.health != "ok") | .name'`,
-	run: runList,
+// ListOptions are the options of ztm list.
+type ListOptions struct {
+	F     *Factory
+	JSON  bool
+	Names bool
 }
 
-var showCmd = &command{
-	name:    "show",
-	summary: "show one profile in full (secrets masked unless --reveal)",
-	usage: `ztm show NAME [--reveal] [--json]
+// NewCmdList is `ztm list`.
+func NewCmdList(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	o := &ListOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "list [--json] [--names]",
+		Short: "list the profiles, with expiry and refresh-token health",
+		Long:  "No secrets are printed, in either form.",
+		Example: `  ztm list
+  ztm list --json | jq -r '.[] | select(.health != "ok") | .name'`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runList(o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for programs")
+	cmd.Flags().BoolVar(&o.Names, "names", false, "print only the names, one a line")
+	return cmd
+}
 
-Examples:
-  ztm show crm-eu
+// ShowOptions are the options of ztm show.
+type ShowOptions struct {
+	F      *Factory
+	Name   string
+	Reveal bool
+	JSON   bool
+}
+
+// NewCmdShow is `ztm show NAME`.
+func NewCmdShow(f *Factory, runF func(context.Context, *ShowOptions) error) *cobra.Command {
+	o := &ShowOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "show NAME [--reveal] [--json]",
+		Short: "show one profile in full (secrets masked unless --reveal)",
+		Example: `  ztm show crm-eu
   ztm show crm-eu --reveal     # prints the client secret and tokens`,
-	run: runShow,
+		Args:              exactArgs(1, "one profile name"),
+		ValidArgsFunction: completeProfiles(f, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runShow(o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.Reveal, "reveal", false, "print the client secret and tokens in clear")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON (secrets only with --reveal)")
+	return cmd
 }
 
 // profileJSON is what --json prints of a profile: never a secret.
@@ -94,30 +131,25 @@ func dcLabel(p model.Profile) string {
 	return "custom"
 }
 
-func runList(ctx context.Context, e Env, g *globals, c *command, args []string) error {
-	fs := newFlags(e, c, g)
-	asJSON := fs.Bool("json", false, "print JSON for programs")
-	names := fs.Bool("names", false, "print only the names, one a line")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	s, err := openSession(e, g)
+func runList(o *ListOptions) error {
+	e := o.F.Env
+	s, err := o.F.Open()
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	profiles, err := s.v.Profiles()
+	defer s.Close()
+	profiles, _, err := s.Profiles()
 	if err != nil {
 		return err
 	}
 	now := e.Now()
 	switch {
-	case *names:
+	case o.Names:
 		for _, p := range profiles {
 			fmt.Fprintln(e.Stdout, p.Name)
 		}
 		return nil
-	case *asJSON:
+	case o.JSON:
 		out := make([]profileJSON, len(profiles))
 		for i, p := range profiles {
 			out[i] = toJSON(p, now)
@@ -125,7 +157,7 @@ func runList(ctx context.Context, e Env, g *globals, c *command, args []string) 
 		return writeJSON(e, out)
 	}
 	if len(profiles) == 0 {
-		fmt.Fprintln(e.Stderr, "no profiles yet: run ztm to add one with the guided set-up, or ztm add --help")
+		fmt.Fprintf(e.Stderr, "no profiles yet: run ztm to add one with the guided set-up, or see %s\n", mustCommand("add", "--help"))
 		return nil
 	}
 	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
@@ -162,28 +194,18 @@ func orDash(s string) string {
 	return s
 }
 
-func runShow(ctx context.Context, e Env, g *globals, c *command, args []string) error {
-	fs := newFlags(e, c, g)
-	reveal := fs.Bool("reveal", false, "print the client secret and tokens in clear")
-	asJSON := fs.Bool("json", false, "print JSON (secrets only with --reveal)")
-	name, err := parseName(fs, args, "show")
+func runShow(o *ShowOptions) error {
+	e := o.F.Env
+	s, p, err := o.F.OpenProfile(o.Name)
 	if err != nil {
 		return err
 	}
-	s, p, err := openProfile(e, g, name)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	var events []model.Event
-	s.v.View(func(tx *vault.Tx) error {
-		events, err = tx.Events(p.Name, 10)
-		return err
-	})
+	defer s.Close()
+	events, _ := s.Events(p.Name, 10)
 	now := e.Now()
-	if *asJSON {
+	if o.JSON {
 		j := toJSON(p, now)
-		if *reveal {
+		if o.Reveal {
 			j.Secrets = &secretJS{ClientSecret: p.ClientSecret}
 			if p.Token != nil {
 				j.Secrets.AccessToken, j.Secrets.RefreshToken = p.Token.AccessToken, p.Token.RefreshToken
@@ -192,7 +214,7 @@ func runShow(ctx context.Context, e Env, g *globals, c *command, args []string) 
 		return writeJSON(e, j)
 	}
 	secret := func(s string) string {
-		if *reveal || s == "" {
+		if o.Reveal || s == "" {
 			return orDash(s)
 		}
 		return model.Redact(s) + "  (--reveal shows it)"
@@ -226,7 +248,7 @@ func runShow(ctx context.Context, e Env, g *globals, c *command, args []string) 
 			row("Last error", t.LastError)
 		}
 	} else {
-		row("Tokens", "none yet: finish the set-up in the dashboard (ztm)")
+		row("Tokens", "none yet: to get them, "+grantHint(p.Name))
 	}
 	w.Flush()
 	if len(events) > 0 {

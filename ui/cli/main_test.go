@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,15 +26,43 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	// Times in `ztm show` are local: make them the same on every machine.
 	time.Local = time.UTC
-	dir, err := os.MkdirTemp("", "ztm-cli-test-")
+	// What an earlier run left when it was killed (a timeout, Ctrl+C)
+	// goes first: each run's directory names its process.
+	sweepTestDirs(os.TempDir())
+	dir, err := os.MkdirTemp("", testDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	binDir = dir
+	// Interrupted, the run still removes the binaries it built.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-sigs
+		os.RemoveAll(dir)
+		os.Exit(130)
+	}()
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// testDirPrefix names the directories of built binaries:
+// ztm-cli-test-PID-RANDOM.
+const testDirPrefix = "ztm-cli-test-"
+
+// sweepTestDirs removes the binary directories of test runs whose process
+// is gone.
+func sweepTestDirs(tmp string) {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, testDirPrefix+"*"))
+	for _, d := range dirs {
+		pid, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), testDirPrefix), "-")
+		n, err := strconv.Atoi(pid)
+		if err != nil || !processAlive(n) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // moduleRoot is the directory of go.mod, two levels up from ui/cli.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,10 +18,8 @@ import (
 
 func visibleCommands() []string {
 	var names []string
-	for _, c := range commands() {
-		if !c.hidden {
-			names = append(names, c.name)
-		}
+	for _, c := range visible(NewCmdRoot(&Factory{})) {
+		names = append(names, c.Name())
 	}
 	return names
 }
@@ -62,8 +61,8 @@ func TestTopLevelHelp(t *testing.T) {
 				t.Errorf("%v does not mention %s", args, s)
 			}
 		}
-		if strings.Contains(r.stdout, "__complete") {
-			t.Errorf("%v lists the hidden command", args)
+		if strings.Contains(r.stdout, "__complete") || strings.Contains(r.stdout, "\n  help ") {
+			t.Errorf("%v lists a hidden command", args)
 		}
 	}
 }
@@ -73,9 +72,9 @@ func TestUnknownCommandAndFlags(t *testing.T) {
 	w := newWorld(t)
 	w.run("frob").wantErr(t, 1, `unknown command "frob": ztm --help lists the commands`)
 	w.run("help", "frob").wantErr(t, 1, `unknown command "frob": ztm --help lists the commands`)
-	w.run("--frob").wantErr(t, 1, "flag provided but not defined: -frob", "ztm --help")
-	w.run("--vault").wantErr(t, 1, "flag needs an argument: -vault")
-	w.run("list", "--frob").wantErr(t, 1, "flag provided but not defined: -frob", "ztm list --help")
+	w.run("--frob").wantErr(t, 1, "unknown flag: --frob", "ztm --help")
+	w.run("--vault").wantErr(t, 1, "flag needs an argument: --vault")
+	w.run("list", "--frob").wantErr(t, 1, "unknown flag: --frob", "ztm list --help")
 	w.run("version", "extra").wantErr(t, 1, "version takes no arguments")
 }
 
@@ -94,23 +93,19 @@ func TestVersion(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	t.Parallel()
 	w := newBareWorld(t)
-	shells := map[string]string{"bash": "complete -F _ztm ztm", "zsh": "#compdef ztm", "fish": "complete -c ztm"}
+	shells := map[string]string{"bash": "complete -o default -F __start_ztm ztm", "zsh": "#compdef ztm",
+		"fish": "complete -c ztm", "powershell": "Register-ArgumentCompleter"}
 	for shell, marker := range shells {
 		t.Run(shell, func(t *testing.T) {
 			r := w.run("completion", shell).want(t, 0)
-			// The hidden command is called, never offered.
-			if n := strings.Count(r.stdout, "__complete-profiles"); n != 1 {
-				t.Errorf("the %s script names __complete-profiles %d times, want once (the call)", shell, n)
-			}
-			if !strings.Contains(r.stdout, marker) || !strings.Contains(r.stdout, "ztm __complete-profiles") {
-				t.Errorf("no %q in the %s script:\n%s", marker, shell, r.stdout)
-			}
-			for _, name := range visibleCommands() {
-				if !strings.Contains(r.stdout, " "+name) {
-					t.Errorf("the %s script does not offer %s", shell, name)
-				}
+			// The script asks ztm itself what to offer.
+			if !strings.Contains(r.stdout, marker) || !strings.Contains(r.stdout, "__complete") {
+				t.Errorf("no %q or call back in the %s script:\n%s", marker, shell, r.stdout)
 			}
 			// If the shell is installed, the script must at least parse.
+			if shell == "powershell" {
+				return
+			}
 			if path, err := exec.LookPath(shell); err == nil {
 				script := filepath.Join(t.TempDir(), "ztm."+shell)
 				if err := os.WriteFile(script, []byte(r.stdout), 0o600); err != nil {
@@ -122,18 +117,59 @@ func TestCompletion(t *testing.T) {
 			}
 		})
 	}
-	w.run("completion").wantErr(t, 1, "completion needs a shell: bash, zsh or fish")
+	w.run("completion").wantErr(t, 1, "completion needs a shell: ztm completion bash|zsh|fish|powershell")
 	w.run("completion", "tcsh").wantErr(t, 1, `unknown shell "tcsh"`)
 }
 
-func TestCompleteProfilesNeverPrompts(t *testing.T) {
+// complete asks ztm what the shell should offer after args, as the
+// scripts do, and returns the offers without their descriptions.
+func (w *world) complete(args ...string) (offers []string, r result) {
+	r = w.run(append([]string{"__complete"}, args...)...).want(w.t, 0)
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		if line == "" || strings.HasPrefix(line, ":") {
+			continue
+		}
+		name, _, _ := strings.Cut(line, "\t")
+		offers = append(offers, name)
+	}
+	return offers, r
+}
+
+func TestCompletionOffersCommandsFlagsAndProfiles(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.add("crm-eu")
 	w.add("books")
-	if r := w.run("__complete-profiles").want(t, 0); r.stdout != "books\ncrm-eu\n" || r.stderr != "" {
-		t.Errorf("complete-profiles:\n%s", r)
+	got, _ := w.complete("")
+	for _, name := range visibleCommands() {
+		if !slices.Contains(got, name) {
+			t.Errorf("completing a command does not offer %s: %v", name, got)
+		}
 	}
+	if slices.Contains(got, "__complete") {
+		t.Errorf("completion offers a hidden command: %v", got)
+	}
+	for _, cmd := range []string{"token", "header", "exec", "show", "rm", "refresh", "export", "rename"} {
+		if got, r := w.complete(cmd, ""); strings.Join(got, " ") != "books crm-eu" {
+			t.Errorf("completing ztm %s NAME offers %v\n%s", cmd, got, r)
+		}
+	}
+	if got, _ := w.complete("token", "crm-eu", ""); len(got) != 0 {
+		t.Errorf("a second name is offered after token NAME: %v", got)
+	}
+	if got, _ := w.complete("token", "--"); !slices.Contains(got, "--min-valid") || !slices.Contains(got, "--strict") {
+		t.Errorf("token's flags are not offered: %v", got)
+	}
+	if got, _ := w.complete("add", "x", "--dc", ""); !slices.Contains(got, "EU") || !slices.Contains(got, "CN") {
+		t.Errorf("--dc offers %v", got)
+	}
+	if got, _ := w.complete("completion", ""); strings.Join(got, " ") != "bash zsh fish powershell" {
+		t.Errorf("completion offers %v", got)
+	}
+}
+
+func TestCompleteProfilesNeverPrompts(t *testing.T) {
+	t.Parallel()
 	// A passphrase vault without ZTM_PASSPHRASE: nothing, silently, and no
 	// question even on a terminal.
 	pw := newPassphraseWorld(t)
@@ -141,11 +177,16 @@ func TestCompleteProfilesNeverPrompts(t *testing.T) {
 	delete(pw.env, vault.EnvPassphrase)
 	p := &prompter{answers: []string{testPassword}}
 	pw.prompt = p
-	if r := pw.run("__complete-profiles").want(t, 0); r.stdout != "" || r.stderr != "" {
-		t.Errorf("complete-profiles on a locked vault:\n%s", r)
+	if got, r := pw.complete("token", ""); len(got) != 0 || strings.Contains(r.stderr, "ztm:") {
+		t.Errorf("complete on a locked vault:\n%s", r)
 	}
 	if len(p.asked) != 0 {
 		t.Errorf("completion asked %q", p.asked)
+	}
+	// With the passphrase in the environment, the names come.
+	pw.env[vault.EnvPassphrase] = testPassword
+	if got, r := pw.complete("token", ""); strings.Join(got, " ") != "crm-eu" {
+		t.Errorf("complete with ZTM_PASSPHRASE:\n%s", r)
 	}
 }
 

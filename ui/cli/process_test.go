@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -135,5 +138,33 @@ func TestBinaryEndToEnd(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		c.Process.Kill()
 		t.Fatal("ztm token waited for a passphrase with no terminal to ask on")
+	}
+}
+
+// TestSweepRemovesWhatKilledRunsBuilt: the binaries a test run builds are
+// removed by the next run when the one that built them was killed.
+func TestSweepRemovesWhatKilledRunsBuilt(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	dead := filepath.Join(tmp, testDirPrefix+"999999999-1")
+	mine := filepath.Join(tmp, testDirPrefix+strconv.Itoa(os.Getpid())+"-2")
+	other := filepath.Join(tmp, "ztm-demo-3")
+	for _, d := range []string{dead, mine, other} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "ztm"), make([]byte, 1024), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweepTestDirs(tmp)
+	for d, want := range map[string]bool{dead: false, mine: true, other: true} {
+		if _, err := os.Stat(d); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(d), err == nil, want)
+		}
+	}
+	// This run's own directory is under a name the sweep recognizes.
+	if !strings.HasPrefix(filepath.Base(binDir), testDirPrefix+strconv.Itoa(os.Getpid())+"-") {
+		t.Errorf("the binaries go to %s, which the next run's sweep would not recognize", binDir)
 	}
 }

@@ -129,7 +129,7 @@ func TestHeader(t *testing.T) {
 	if n := w.zoho.Requests(fakezoho.EndpointRefresh); n != 1 {
 		t.Errorf("%d refresh calls, want 1", n)
 	}
-	w.run("header", "crm", "--json").wantErr(t, 1, "flag provided but not defined: -json", "--help")
+	w.run("header", "crm", "--json").wantErr(t, 1, "unknown flag: --json", "ztm header --help")
 }
 
 func TestExecPassesTheTokenAndTheExitCode(t *testing.T) {
@@ -173,8 +173,8 @@ func TestTokenFailures(t *testing.T) {
 	}{
 		{[]string{"token"}, 1, []string{"token needs one profile name: ztm token NAME"}},
 		{[]string{"token", "a", "b"}, 1, []string{"token needs one profile name"}},
-		{[]string{"token", "crm", "--bogus"}, 1, []string{"flag provided but not defined: -bogus", "ztm token --help"}},
-		{[]string{"token", "crm", "--min-valid", "soon"}, 1, []string{"invalid value \"soon\""}},
+		{[]string{"token", "crm", "--bogus"}, 1, []string{"unknown flag: --bogus", "ztm token --help"}},
+		{[]string{"token", "crm", "--min-valid", "soon"}, 1, []string{"invalid argument \"soon\" for \"--min-valid\""}},
 		{[]string{"token", "nope"}, 2, []string{"no such profile", "nope"}},
 		{[]string{"header", "nope"}, 2, []string{"no such profile"}},
 		{[]string{"token", "new"}, 4, []string{"no token yet", "new"}},
