@@ -45,10 +45,10 @@ func TestExitCodes(t *testing.T) {
 			w.clock.Advance(2 * time.Hour)
 			return []string{"token", "crm"}
 		}, 4, []string{"Zoho is throttling requests", "wait about 10 minutes"}},
-		{"Zoho refused: an HTML page", func(w *world) []string {
+		{"unreachable: a proxy's HTML page", func(w *world) []string {
 			w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Status: http.StatusBadGateway, ContentType: "text/html", Body: "<html>502</html>"})
 			return []string{"refresh", "crm"}
-		}, 4, []string{"web page instead of JSON (HTTP 502)"}},
+		}, 5, []string{"web page instead of JSON (HTTP 502)", "try again later"}},
 		{"budget spent", func(w *world) []string {
 			for range 10 {
 				if r := w.run("refresh", "crm"); r.code != 0 {
@@ -141,7 +141,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	all = append(all, w.run("rm", "crm", "--revoke", "--yes", "--frob"))
 	w.env["ZTM_BUNDLE_PASSPHRASE"] = testBundlePwd
 	all = append(all, w.run("export", "--passphrase", "--to", "age1x"))
-	w.zoho.InjectFault(fakezoho.EndpointRevoke, faults[0])
+	w.zoho.InjectFault(fakezoho.EndpointRevokeToken, faults[0])
 	all = append(all, w.run("rm", "crm", "--revoke", "--yes"))
 	all = append(all, w.run("list"), w.run("list", "--json"), w.run("show", "crm"), w.run("show", "crm", "--json"))
 	for _, r := range all {

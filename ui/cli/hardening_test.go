@@ -42,7 +42,9 @@ func TestTokenFallsBackToAStillValidToken(t *testing.T) {
 			noSecrets(t, "stderr", r.stderr, p.Token.AccessToken, p.Token.RefreshToken, testSecret)
 
 			w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Status: http.StatusInternalServerError, ContentType: "text/plain", Body: "down"})
-			w.run(append([]string{cmd, "--strict"}, args[1:]...)...).wantErr(t, 4)
+			// A 500 without Zoho's error is a server that failed, not a
+			// refusal: exit 5, so scripts retry.
+			w.run(append([]string{cmd, "--strict"}, args[1:]...)...).wantErr(t, 5)
 		})
 	}
 	// An expired token is never handed out.

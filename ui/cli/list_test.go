@@ -332,7 +332,7 @@ func TestRmRevokeAlreadyRevoked(t *testing.T) {
 func TestRmRevokeKeepsTheProfileWhenZohoRefuses(t *testing.T) {
 	t.Parallel()
 	w := fourProfiles(t)
-	w.zoho.InjectFault(fakezoho.EndpointRevoke, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
+	w.zoho.InjectFault(fakezoho.EndpointRevokeToken, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
 	w.run("rm", "crm-eu", "--revoke", "--yes").wantErr(t, 4, "invalid_client", "crm-eu was kept")
 	if got := w.names(); got != "books-in crm-eu desk-us new" {
 		t.Errorf("profiles: %s", got)
