@@ -22,15 +22,20 @@ func (d *dashboard) detailView(width, height int) string {
 		return s.Pane.Width(width).Height(height).Render(s.Faint.Render("no profile selected"))
 	}
 	lines := d.detailLines(p, inner)
-	// The border takes two lines, and a scroll hint one when needed.
+	// The border takes two lines, and a scroll hint one when the content
+	// does not fit.
+	h := max(height-2, 1)
+	scrolls := len(lines) > h && h > 1
+	if scrolls {
+		h--
+	}
 	d.pane.SetWidth(inner)
-	d.pane.SetHeight(max(height-2, 1))
+	d.pane.SetHeight(h)
 	d.pane.SetContentLines(lines)
 	body := d.pane.View()
-	if len(lines) > d.pane.Height() && d.pane.Height() > 1 {
-		d.pane.SetHeight(d.pane.Height() - 1)
+	if scrolls {
 		more := fmt.Sprintf("%d%% · %s/%s scroll", int(d.pane.ScrollPercent()*100), keyName(d.c.Keys.DetailUp), keyName(d.c.Keys.DetailDown))
-		body = d.pane.View() + "\n" + s.Faint.Render(truncate(more, inner))
+		body += "\n" + s.Faint.Render(truncate(more, inner))
 	}
 	return s.Pane.Width(width).Height(height).MaxHeight(height).Render(body)
 }
