@@ -95,6 +95,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case askMsg:
 		a.dialog = msg.d
 		return a, nil
+	case linkMsg:
+		d, cmd := linkOpened(msg)
+		if d != nil {
+			a.dialog = d
+		}
+		return a, cmd
 	case osc52Msg:
 		return a, tea.SetClipboard(msg.value)
 	case confirmMsg:

@@ -53,8 +53,20 @@ func (d *dashboard) act(msg tea.KeyPressMsg, name string) tea.Cmd {
 		return d.askDelete(p)
 	case key.Matches(msg, k.KeepAlive):
 		return keepAliveCmd(d.c, p.Name, !p.KeepAlive)
+	case key.Matches(msg, k.Console):
+		return d.openConsole(p)
 	}
 	return nil
+}
+
+// openConsole opens the API Console of the profile's data center, where
+// its client is managed.
+func (d *dashboard) openConsole(p *model.Profile) tea.Cmd {
+	dc, ok := d.c.Cfg.DCs.ByID(p.DC)
+	if !ok || dc.APIConsole == "" {
+		return statusCmd(p.Name+" uses a custom accounts server: ztm does not know its API Console", true)
+	}
+	return openLinkCmd(d.c, dc.APIConsole, "API Console")
 }
 
 func (d *dashboard) askDelete(p *model.Profile) tea.Cmd {

@@ -255,3 +255,31 @@ func TestStatusFadesOnTheClock(t *testing.T) {
 		t.Fatalf("the message never went: %q", f)
 	}
 }
+
+// Without a browser, opening a URL says so and shows the URL whole, as a
+// link, with a key to copy it; with one, it says it opened it.
+func TestOpenWithoutABrowserShowsTheURL(t *testing.T) {
+	h := dashboardHarness(t, 120, 30)
+	h.browser = func(string) error { return errors.New("no display to open a browser on") }
+	h.selectProfile("crm-eu")
+	h.key("ctrl+o")
+	dc, _ := h.dcs.ByID("EU")
+	h.wantView("Open the API Console yourself", "no display to open a browser on", dc.APIConsole)
+	if !strings.Contains(h.app.View().Content, "\x1b]8;;"+dc.APIConsole) {
+		t.Fatal("the URL is not a hyperlink")
+	}
+	h.key("c")
+	if got := h.clip.get(); got != dc.APIConsole {
+		t.Fatalf("c copied %q, want the URL", got)
+	}
+	h.dontWantView("Open the API Console yourself")
+
+	h.browser = nil
+	h.key("ctrl+o")
+	if f := h.footer(); !strings.Contains(f, "opened the API Console in your browser") {
+		t.Fatalf("status: %q", f)
+	}
+	if got := h.openedURLs(); len(got) != 2 || got[1] != dc.APIConsole {
+		t.Fatalf("opened %v", got)
+	}
+}

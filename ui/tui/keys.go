@@ -14,7 +14,7 @@ type KeyMap struct {
 	Copy, CopyHeader, CopyRefresh           key.Binding
 	Refresh, RefreshAll                     key.Binding
 	Add, Edit, Grant, Delete, KeepAlive     key.Binding
-	Reveal, TagsNotes, Messages             key.Binding
+	Reveal, TagsNotes, Messages, Console    key.Binding
 	// The detail pane scrolls with these while it is open.
 	DetailUp, DetailDown key.Binding
 	Help, Quit           key.Binding
@@ -62,6 +62,7 @@ func DefaultKeyMap() KeyMap {
 		Reveal:      b([]string{"v"}, "v", "reveal secrets"),
 		TagsNotes:   b([]string{"t"}, "t", "tags and notes"),
 		Messages:    b([]string{"m"}, "m", "messages"),
+		Console:     b([]string{"ctrl+o"}, "ctrl+o", "open API console"),
 		DetailUp:    b([]string{"shift+up", "["}, "[", "scroll details up"),
 		DetailDown:  b([]string{"shift+down", "]"}, "]", "scroll details down"),
 		Help:        b([]string{"?"}, "?", "help"),
@@ -100,7 +101,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.ClearFilter, k.Sort},
 		{k.Details, k.Reveal, k.DetailUp, k.DetailDown, k.Copy, k.CopyHeader, k.CopyRefresh, k.Refresh, k.RefreshAll},
-		{k.Add, k.Edit, k.Grant, k.TagsNotes, k.Delete, k.KeepAlive, k.Messages, k.Help, k.Quit},
+		{k.Add, k.Edit, k.Grant, k.TagsNotes, k.Delete, k.KeepAlive, k.Console, k.Messages, k.Help, k.Quit},
 	}
 }
 

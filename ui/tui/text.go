@@ -141,9 +141,9 @@ func besides(left string, width int, right string) string {
 	return b.String()
 }
 
-// hyperlink prints url whole, as an OSC 8 link where the terminal knows
-// them, so that selecting or clicking it gives the URL unbroken.
-func hyperlink(url string) string {
+// hyperlinkLabel draws label as an OSC 8 link to url, where the terminal
+// knows them: clicking gives the whole URL even when the label is cut.
+func hyperlinkLabel(url, label string) string {
 	url = printable(url)
-	return ansi.SetHyperlink(url) + url + ansi.ResetHyperlink()
+	return ansi.SetHyperlink(url) + label + ansi.ResetHyperlink()
 }
