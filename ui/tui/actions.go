@@ -119,7 +119,7 @@ func copyCmd(c *Common, name, what string) tea.Cmd {
 			}
 		}
 		m := copiedMsg{name: name, what: what, value: value, refreshed: refreshed, method: "system clipboard"}
-		if err := clip.Write(value); err != nil {
+		if err := clipWrite(c, clip, value); err != nil {
 			m.method = "OSC 52"
 		}
 		return m
@@ -127,16 +127,17 @@ func copyCmd(c *Common, name, what string) tea.Cmd {
 }
 
 // clearClipboard clears the clipboard if it still holds value.
-func clearClipboard(clip Clipboard, value string) tea.Cmd {
+func clearClipboard(c *Common, value string) tea.Cmd {
+	clip := c.Cfg.Clipboard
 	return func() tea.Msg {
-		cur, err := clip.Read()
+		cur, err := clipRead(c, clip)
 		if err != nil {
 			return clipboardClearedMsg{}
 		}
 		if cur != value {
 			return clipboardClearedMsg{changed: true}
 		}
-		return clipboardClearedMsg{cleared: clip.Write("") == nil}
+		return clipboardClearedMsg{cleared: clipWrite(c, clip, "") == nil}
 	}
 }
 

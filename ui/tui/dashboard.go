@@ -119,7 +119,7 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case copiedMsg:
 		return d, d.copied(msg)
 	case clipboardClearMsg:
-		return d, clearClipboard(d.c.Cfg.Clipboard, msg.value)
+		return d, clearClipboard(d.c, msg.value)
 	case clipboardClearedMsg:
 		return d, d.clipboardCleared(msg)
 	case deletedMsg:

@@ -63,7 +63,7 @@ func linkOpened(msg linkMsg) (dialog, tea.Cmd) {
 func copyTextToClipboard(c *Common, text, what string) tea.Cmd {
 	clip := c.Cfg.Clipboard
 	return func() tea.Msg {
-		if err := clip.Write(text); err != nil {
+		if err := clipWrite(c, clip, text); err != nil {
 			return tea.BatchMsg{
 				func() tea.Msg { return osc52Msg{value: text} },
 				statusCmd("copied the "+what+" through the terminal", false),

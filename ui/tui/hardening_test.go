@@ -3,11 +3,14 @@ package tui
 import (
 	"context"
 	"errors"
+	"image/color"
 	"strings"
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
@@ -282,4 +285,44 @@ func TestOpenWithoutABrowserShowsTheURL(t *testing.T) {
 	if got := h.openedURLs(); len(got) != 2 || got[1] != dc.APIConsole {
 		t.Fatalf("opened %v", got)
 	}
+}
+
+// The bubbles' own styles (the filter's input, the help) follow the
+// terminal's background, not a fixed dark theme.
+func TestBubblesFollowTheBackground(t *testing.T) {
+	h := dashboardHarness(t, 120, 30)
+	for _, tc := range []struct {
+		name string
+		bg   color.Color
+		dark bool
+	}{{"light", color.White, false}, {"dark", color.Black, true}} {
+		h.send(tea.BackgroundColorMsg{Color: tc.bg})
+		want := textinput.DefaultStyles(tc.dark).Focused.Placeholder.GetForeground()
+		if got := h.app.dash.filter.Styles().Focused.Placeholder.GetForeground(); got != want {
+			t.Errorf("%s background: the filter's placeholder colour is %v, want %v", tc.name, got, want)
+		}
+		if got, want := h.app.c.Styles.Help.Ellipsis.GetForeground(), help.DefaultStyles(tc.dark).Ellipsis.GetForeground(); got != want {
+			t.Errorf("%s background: help's colours are %v, want %v", tc.name, got, want)
+		}
+	}
+}
+
+// A clipboard helper that never answers does not hold the copy forever:
+// within its time the copy goes through the terminal (OSC 52) instead.
+func TestHangingClipboardFallsBackToTheTerminal(t *testing.T) {
+	h := dashboardHarness(t, 120, 30)
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	h.clip.mu.Lock()
+	h.clip.hang = hang
+	h.clip.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	h.app.c.Ctx = ctx // every command's time is bounded by the program's
+	h.selectProfile("crm-us")
+	h.key("c")
+	if got := h.seenOSC52(); len(got) != 1 || got[0] != accessToken("crm-us") {
+		t.Fatalf("OSC 52 copies: %q", got)
+	}
+	h.wantView("copied the access token of crm-us to the OSC 52")
 }

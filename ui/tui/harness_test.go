@@ -66,10 +66,18 @@ type fakeClipboard struct {
 	content string
 	writes  []string
 	fail    bool
+	// hang, when set, makes every call wait until it is closed (a
+	// clipboard helper that never answers).
+	hang chan struct{}
 }
 
 func (c *fakeClipboard) Write(s string) error {
 	c.mu.Lock()
+	if hang := c.hang; hang != nil {
+		c.mu.Unlock()
+		<-hang
+		c.mu.Lock()
+	}
 	defer c.mu.Unlock()
 	if c.fail {
 		return ErrNoClipboard
