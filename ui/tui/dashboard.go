@@ -74,7 +74,7 @@ func (d *dashboard) restyle() {
 func (d *dashboard) SetSize(w, h int) {
 	d.width, d.height = w, h
 	d.filter.SetWidth(max(w-4, 10))
-	d.table.setHeight(d.listHeight())
+	d.layout()
 }
 
 func (d *dashboard) Capturing() bool { return d.filtering }
@@ -89,6 +89,11 @@ func (d *dashboard) Help() []key.Binding {
 
 // FullHelp is what the help overlay lists.
 func (d *dashboard) FullHelp() [][]key.Binding { return d.c.Keys.FullHelp() }
+
+// layout tells the table how many rows it has room for; it runs after
+// anything that moves the list (the window, the filter line, the pane, the
+// number of rows).
+func (d *dashboard) layout() { d.table.setHeight(d.listHeight()) }
 
 // current is the selected profile, or nil.
 func (d *dashboard) current() *model.Profile { return d.table.current() }
@@ -176,7 +181,7 @@ func (d *dashboard) loadEvents() tea.Cmd {
 func (d *dashboard) rearrange() {
 	before := d.table.selected
 	d.table.setRows(arrange(d.table.profiles, d.filter.Value(), d.sort, d.c.Cfg.DCs))
-	d.table.setHeight(d.listHeight())
+	d.layout()
 	d.selectionMoved(before)
 }
 

@@ -42,6 +42,7 @@ func (d *dashboard) command(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Filter):
 		d.filtering = true
+		d.layout()
 		return d.filter.Focus()
 	case key.Matches(msg, k.ClearFilter):
 		if d.filter.Value() != "" {
@@ -49,7 +50,7 @@ func (d *dashboard) command(msg tea.KeyPressMsg) tea.Cmd {
 			d.rearrange()
 		} else if d.detail {
 			d.detail, d.reveal = false, false
-			d.table.setHeight(d.listHeight())
+			d.layout()
 		}
 		return nil
 	case key.Matches(msg, k.Sort):
@@ -60,13 +61,13 @@ func (d *dashboard) command(msg tea.KeyPressMsg) tea.Cmd {
 		d.detail = !d.detail
 		d.reveal = false
 		d.pane.GotoTop()
-		d.table.setHeight(d.listHeight())
+		d.layout()
 		return d.loadEvents()
 	case key.Matches(msg, k.Reveal):
 		if p != nil {
 			d.detail, d.reveal = true, !d.reveal
 			d.pane.GotoTop()
-			d.table.setHeight(d.listHeight())
+			d.layout()
 			return d.loadEvents()
 		}
 		return nil
@@ -85,6 +86,7 @@ func (d *dashboard) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.FilterAccept):
 		d.filtering = false
 		d.filter.Blur()
+		d.layout()
 		return nil
 	case key.Matches(msg, k.FilterCancel):
 		d.filtering = false
@@ -133,7 +135,7 @@ func (d *dashboard) click(m tea.Mouse) tea.Cmd {
 	}
 	if i == d.table.cursor && m.Button == tea.MouseLeft {
 		d.detail = !d.detail
-		d.table.setHeight(d.listHeight())
+		d.layout()
 	}
 	before := d.table.selected
 	d.table.selectRow(i)

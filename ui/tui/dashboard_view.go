@@ -54,9 +54,6 @@ func (d *dashboard) View() string {
 	if d.width == 0 {
 		return ""
 	}
-	// The layout depends on the filter line and the pane: keep the table's
-	// idea of its height in step before drawing it.
-	d.table.setHeight(d.listHeight())
 	var b strings.Builder
 	b.WriteString(d.header())
 	b.WriteByte('\n')

@@ -101,3 +101,20 @@ func TestTableNeighbourOfTheLastIsTheOneBefore(t *testing.T) {
 		t.Fatalf("shown %d, want 3", n)
 	}
 }
+
+// The filter line takes a row from the list: the selected row stays in
+// view when it appears, and when the detail pane opens.
+func TestSelectionStaysInViewWhenTheListShrinks(t *testing.T) {
+	h := dashboardHarness(t, 80, 9)
+	h.key("end")
+	h.key("/")
+	if l := h.line("people-jp"); l == "" {
+		t.Fatalf("the filter line pushed the selection out of view:\n%s", h.view())
+	}
+	h.key("esc")
+	h.resize(80, 20)
+	h.key("enter")
+	if l := h.line("people-jp"); l == "" {
+		t.Fatalf("the detail pane pushed the selection out of view:\n%s", h.view())
+	}
+}
