@@ -30,6 +30,9 @@ import (
 // a backgroundMsg that the harness runs in its own goroutine. Nothing is
 // classified by function name, and Bubble Tea's internals are not looked
 // into, so an upgrade cannot make a test hang or change its meaning.
+// tea.Batch is run (its message type is public); tea.Sequence is not (its
+// message type is Bubble Tea's own): code under test batches, or sends
+// typed messages, where order matters.
 
 func TestMain(m *testing.M) {
 	// Views print clock times in local time: make them the same everywhere.
