@@ -80,9 +80,6 @@ func (d *dashboard) askDelete(p *model.Profile) tea.Cmd {
 		yes: "delete", no: "keep it", option: opt, optionOn: hasRT})
 }
 
-// hint is "press KEY to WHAT", with the key taken from the key map.
-func hint(b key.Binding, what string) string { return "press " + keyName(b) + " to " + what }
-
 func (d *dashboard) copy(p *model.Profile, what string) tea.Cmd {
 	if p.Token == nil || p.Token.AccessToken == "" {
 		return statusCmd(p.Name+" has no token yet: "+hint(d.c.Keys.Grant, "get a grant"), true)

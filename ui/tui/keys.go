@@ -108,3 +108,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // keyName is how a hint names a binding's key: "press n to consent again"
 // is built from the binding, so it follows the key map.
 func keyName(b key.Binding) string { return b.Help().Key }
+
+// hint is "press KEY to WHAT", with the key taken from the key map.
+func hint(b key.Binding, what string) string { return "press " + keyName(b) + " to " + what }
