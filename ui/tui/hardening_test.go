@@ -326,3 +326,19 @@ func TestHangingClipboardFallsBackToTheTerminal(t *testing.T) {
 	}
 	h.wantView("copied the access token of crm-us to the OSC 52")
 }
+
+// A paste goes into the dialog's field in focus, not to the list behind.
+func TestPasteGoesIntoTheNotesDialog(t *testing.T) {
+	h := dashboardHarness(t, 120, 40)
+	h.selectProfile("crm-eu")
+	h.key("t")
+	h.key("tab")
+	h.paste("runs the nightly\nexport")
+	h.key("enter")
+	if p := h.profile("crm-eu"); p.Notes != "runs the nightly export" {
+		t.Fatalf("notes %q", p.Notes)
+	}
+	if h.app.dash.filtering || h.app.dash.filter.Value() != "" {
+		t.Fatal("the paste reached the dashboard's filter")
+	}
+}
