@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -16,8 +15,13 @@ import (
 // before building its closure, and answers with a message; none touches
 // the model.
 
-// opTimeout bounds a refresh or revoke started from the dashboard.
-const opTimeout = 45 * time.Second
+// opTimeout bounds a refresh or revoke started from the dashboard (a talk
+// with Zoho); saveTimeout bounds a change that only saves the vault (it
+// may wait for another process's lock).
+const (
+	opTimeout   = 45 * time.Second
+	saveTimeout = 15 * time.Second
+)
 
 // loadProfiles reads every profile and the refresh budgets, reloading the
 // vault first if another process saved it.
@@ -64,18 +68,16 @@ func loadEvents(v *vault.Vault, name string) tea.Cmd {
 	}
 }
 
-// refreshCmd refreshes names (one save for the batch), reporting each
-// profile as it settles, then the end of the batch.
+// refreshCmd refreshes names (one save for the batch) and reports the
+// batch's outcome. The caller marks the names as refreshing first.
 func refreshCmd(c *Common, names []string, o app.RefreshOptions) tea.Cmd {
 	s := c.App
-	start := func() tea.Msg { return refreshStartMsg{names: names} }
-	run := func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	return func() tea.Msg {
+		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
 		out, err := s.Refresh(ctx, names, o)
 		return refreshBatchMsg{names: names, out: out, err: err}
 	}
-	return tea.Sequence(start, run)
 }
 
 // refreshBatchMsg carries a whole batch's outcome.
@@ -92,7 +94,7 @@ type refreshBatchMsg struct {
 func copyCmd(c *Common, name, what string) tea.Cmd {
 	s, v, clip := c.App, c.Vault, c.Cfg.Clipboard
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
 		var value string
 		refreshed := false
@@ -117,7 +119,7 @@ func copyCmd(c *Common, name, what string) tea.Cmd {
 			}
 		}
 		m := copiedMsg{name: name, what: what, value: value, refreshed: refreshed, method: "system clipboard"}
-		if err := clip.Write(value); err != nil {
+		if err := clipWrite(c, clip, value); err != nil {
 			m.method = "OSC 52"
 		}
 		return m
@@ -125,13 +127,17 @@ func copyCmd(c *Common, name, what string) tea.Cmd {
 }
 
 // clearClipboard clears the clipboard if it still holds value.
-func clearClipboard(clip Clipboard, value string) tea.Cmd {
+func clearClipboard(c *Common, value string) tea.Cmd {
+	clip := c.Cfg.Clipboard
 	return func() tea.Msg {
-		cur, err := clip.Read()
-		if err != nil || cur != value {
-			return clipboardClearedMsg{cleared: false}
+		cur, err := clipRead(c, clip)
+		if err != nil {
+			return clipboardClearedMsg{}
 		}
-		return clipboardClearedMsg{cleared: clip.Write("") == nil}
+		if cur != value {
+			return clipboardClearedMsg{changed: true}
+		}
+		return clipboardClearedMsg{cleared: clipWrite(c, clip, "") == nil}
 	}
 }
 
@@ -140,7 +146,7 @@ func clearClipboard(clip Clipboard, value string) tea.Cmd {
 func deleteCmd(c *Common, p model.Profile, revoke bool) tea.Cmd {
 	s := c.App
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
 		d, err := s.Delete(ctx, p.Name, revoke)
 		return deletedMsg{name: p.Name, revoked: d.Revoked || d.AlreadyRevoked, already: d.AlreadyRevoked, err: err}
@@ -148,15 +154,31 @@ func deleteCmd(c *Common, p model.Profile, revoke bool) tea.Cmd {
 }
 
 // keepAliveCmd switches a profile's keep-alive.
-func keepAliveCmd(s *app.Session, name string, on bool) tea.Cmd {
+func keepAliveCmd(c *Common, name string, on bool) tea.Cmd {
+	s := c.App
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := c.withTimeout(saveTimeout)
 		defer cancel()
 		err := s.SetKeepAlive(ctx, name, on)
-		what := "keep-alive off for " + name
+		what := "keep-alive off for " + printable(name)
 		if on {
-			what = "keep-alive on for " + name + ": refreshed a few minutes before expiry while ztm runs"
+			what = "keep-alive on for " + printable(name) + ": refreshed a few minutes before expiry while ztm runs"
 		}
 		return savedMsg{what: what, err: err}
 	}
 }
+
+// editNotesCmd saves a profile's new tags and notes.
+func editNotesCmd(c *Common, old, p model.Profile) tea.Cmd {
+	s := c.App
+	return func() tea.Msg {
+		ctx, cancel := c.withTimeout(saveTimeout)
+		defer cancel()
+		_, err := s.Edit(ctx, old, p, "in the dashboard")
+		return savedMsg{what: "saved the tags and notes of " + printable(p.Name), err: err}
+	}
+}
+
+// osc52Msg asks the root model to put value on the terminal's clipboard
+// (OSC 52), when the system clipboard is out of reach.
+type osc52Msg struct{ value string }

@@ -167,13 +167,24 @@ func TestClipboardIsClearedOnlyIfItStillHoldsTheToken(t *testing.T) {
 	}
 	h.wantView("cleared the clipboard")
 
-	// The user copies something else meanwhile: it stays.
+	// The user copies something else meanwhile: it stays, and the clear
+	// really was attempted and found the clipboard changed.
 	h.key("c")
 	h.clip.set("the user's own text")
 	h.waitTimers(150 * time.Millisecond)
 	if got := h.clip.get(); got != "the user's own text" {
 		t.Fatalf("ztm cleared what the user copied: %q", got)
 	}
+	var outcome *clipboardClearedMsg
+	for _, m := range h.seen {
+		if c, ok := m.(clipboardClearedMsg); ok {
+			outcome = &c
+		}
+	}
+	if outcome == nil || outcome.cleared || !outcome.changed {
+		t.Fatalf("the second clear did not report the changed clipboard: %+v", outcome)
+	}
+	h.wantView("left the clipboard alone: it no longer holds the token ztm copied")
 }
 
 func TestClipboardClearedOnExit(t *testing.T) {

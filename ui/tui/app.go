@@ -1,7 +1,7 @@
 package tui
 
 import (
-	"strings"
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -23,7 +23,7 @@ type App struct {
 	dash *dashboard
 	// wiz is the add/edit wizard when open.
 	wiz    *wizard
-	dialog *dialog
+	dialog dialog
 	status status
 	// copied is the last secret put on the clipboard, to clear it on exit.
 	copied string
@@ -33,7 +33,7 @@ type App struct {
 // first-run welcome otherwise.
 func New(cfg Config) *App {
 	cfg.defaults()
-	c := &Common{Cfg: cfg, Styles: NewStyles(true), Keys: DefaultKeyMap()}
+	c := &Common{Cfg: cfg, Styles: NewStyles(true), Keys: DefaultKeyMap(), Ctx: context.Background()}
 	a := &App{c: c}
 	if cfg.Paths.Exists() {
 		a.screen = newUnlock(c)
@@ -56,6 +56,10 @@ func (a *App) front() screen {
 	return a.screen
 }
 
+// restyler is a screen whose bubbles (inputs, spinners) take the styles of
+// the terminal's background.
+type restyler interface{ restyle() }
+
 // Update implements tea.Model.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -65,10 +69,19 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.BackgroundColorMsg:
 		a.c.Styles = NewStyles(msg.IsDark())
+		for _, s := range []screen{a.screen, a.front()} {
+			if r, ok := s.(restyler); ok {
+				r.restyle()
+			}
+		}
 		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:
+		if p, ok := a.dialog.(interface{ paste(string) }); ok {
+			p.paste(msg.Content)
+			return a, nil
+		}
 		if a.dialog != nil {
 			return a, nil
 		}
@@ -76,28 +89,40 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// fields), not to the dashboard behind it.
 		return a, a.forward(a.front(), msg)
 	case statusMsg:
-		return a, a.status.set(msg.text, msg.err)
+		return a, a.status.set(a.c, msg.text, msg.err)
 	case statusExpireMsg:
-		return a, a.status.expire(msg.id)
+		return a, a.status.expire(a.c, msg.id)
 	case askMsg:
 		a.dialog = msg.d
 		return a, nil
+	case linkMsg:
+		d, cmd := linkOpened(msg)
+		if d != nil {
+			a.dialog = d
+		}
+		return a, cmd
+	case osc52Msg:
+		return a, tea.SetClipboard(msg.value)
 	case confirmMsg:
 		return a, a.forward(a.front(), msg)
+	case spinFrameMsg:
+		return a, a.toAll(msg)
 	case spinner.TickMsg:
-		// The wizard and the dashboard behind it each have a spinner, and
-		// each ignores the other's ticks.
-		if a.wiz != nil && a.dash != nil {
-			return a, tea.Batch(a.forward(a.wiz, msg), a.forward(a.dash, msg))
+		// The wizard's spinner; the dashboard's turns on spinFrameMsg.
+		if a.wiz != nil {
+			return a, a.forward(a.wiz, msg)
 		}
+		return a, nil
 	case unlockedMsg:
 		return a, a.unlocked(msg)
 	case openWizardMsg:
+		a.status.clear()
 		a.wiz = newWizard(a.c, msg.profile, msg.consentOnly, a.dash.names())
 		a.resize()
 		return a, a.wiz.Init()
 	case wizardDoneMsg:
 		a.wiz = nil
+		a.status.clear()
 		return a, a.dash.afterWizard(msg.saved)
 	case copiedMsg:
 		if msg.err == nil {
@@ -117,6 +142,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return a, a.forward(a.screen, msg)
 }
 
+// toAll gives msg to every screen alive: each takes only its own.
+func (a *App) toAll(msg tea.Msg) tea.Cmd {
+	cmds := []tea.Cmd{a.forward(a.screen, msg)}
+	if a.wiz != nil {
+		cmds = append(cmds, a.forward(a.wiz, msg))
+	}
+	return tea.Batch(cmds...)
+}
+
 // forward passes msg to s, replacing the screen if it changed itself.
 func (a *App) forward(s screen, msg tea.Msg) tea.Cmd {
 	next, cmd := s.Update(msg)
@@ -130,21 +164,25 @@ func (a *App) forward(s screen, msg tea.Msg) tea.Cmd {
 }
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
-	if msg.String() == "ctrl+c" {
+	k := a.c.Keys
+	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
 	}
 	if a.dialog != nil {
-		d, cmd := a.dialog.update(msg)
+		d, cmd := a.dialog.update(a.c, msg)
 		a.dialog = d
 		return cmd
 	}
 	front := a.front()
 	if !front.Capturing() {
 		switch {
-		case key.Matches(msg, a.c.Keys.Quit) && a.wiz == nil:
+		case key.Matches(msg, k.Quit) && a.wiz == nil:
 			return tea.Quit
-		case key.Matches(msg, a.c.Keys.Help):
-			a.dialog = helpDialog(a.c, front)
+		case key.Matches(msg, k.Help):
+			a.dialog = newHelpDialog(front)
+			return nil
+		case key.Matches(msg, k.Messages):
+			a.dialog = newLogDialog(a.c, a.status.log)
 			return nil
 		}
 	}
@@ -157,6 +195,7 @@ func (a *App) unlocked(msg unlockedMsg) tea.Cmd {
 	a.c.App = app.NewSessionWithClient(app.Env{Now: a.c.Cfg.Now, Getenv: a.c.Cfg.Getenv}, msg.v, a.c.Cfg.DCs, a.c.Cfg.OAuth)
 	a.dash = newDashboard(a.c)
 	a.screen = a.dash
+	a.status.clear()
 	a.resize()
 	cmds := []tea.Cmd{a.dash.Init()}
 	for _, w := range msg.v.Warnings() {
@@ -200,7 +239,7 @@ func (a *App) View() tea.View {
 
 // footer is the status line when there is news, else the screen's keys.
 func (a *App) footer() string {
-	if text, isErr, faded := a.status.current(); text != "" {
+	if text, isErr, faded, more := a.status.current(); text != "" {
 		st := a.c.Styles.Status
 		if isErr {
 			st = a.c.Styles.StatusErr
@@ -208,22 +247,14 @@ func (a *App) footer() string {
 		if faded {
 			st = a.c.Styles.Faint
 		}
-		return st.Width(a.c.Width).MaxHeight(1).Render(truncate(text, a.c.Width))
-	}
-	return a.c.Styles.Footer.Render(truncate(helpLine(a.c, a.front().Help()), a.c.Width))
-}
-
-// helpLine renders key bindings as "c copy token · r refresh · ...".
-func helpLine(c *Common, keys []key.Binding) string {
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if !k.Enabled() {
-			continue
+		text = printable(text)
+		if more {
+			// The rest is one key away.
+			text += " (" + keyName(a.c.Keys.Messages) + ": more)"
 		}
-		h := k.Help()
-		parts = append(parts, c.Styles.Key.Render(h.Key)+" "+c.Styles.KeyDesc.Render(h.Desc))
+		return st.Render(truncate(text, a.c.Width))
 	}
-	return strings.Join(parts, c.Styles.Faint.Render(" · "))
+	return a.c.Styles.Footer.Render(truncate(a.c.help(a.c.Width).ShortHelpView(a.front().Help()), a.c.Width))
 }
 
 // shutdown runs after the program ends: it clears a secret ztm left on the
@@ -239,14 +270,9 @@ func (a *App) shutdown() {
 	}
 }
 
-// statusCmd shows text in the status line.
-func statusCmd(text string, isErr bool) tea.Cmd {
-	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
-}
-
 // tick is the one heartbeat of the countdowns, aligned to whole seconds so
-// every row changes at the same moment.
-func tick(now time.Time) tea.Cmd {
+// every row changes at the same moment; gen is the chain it belongs to.
+func tick(c *Common, gen int, now time.Time) tea.Cmd {
 	d := time.Second - time.Duration(now.Nanosecond())
-	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return c.after(d, func(t time.Time) tea.Msg { return tickMsg{gen: gen, at: t} })
 }

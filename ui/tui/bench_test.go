@@ -88,7 +88,7 @@ func firstFrame(b *testing.B, cfg Config, w, h int) *App {
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	a.Update(openCmd(a.c.Cfg, nil)())
 	a.Update(loadProfiles(a.c.Vault, false)())
-	if a.dash == nil || len(a.dash.profiles) == 0 {
+	if a.dash == nil || len(a.dash.table.profiles) == 0 {
 		b.Fatal("the dashboard did not load")
 	}
 	return a

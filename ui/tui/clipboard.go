@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"runtime"
+	"time"
 
 	"github.com/atotto/clipboard"
 )
@@ -74,4 +76,42 @@ func OpenBrowser(url string) error {
 		return errors.New("no display to open a browser on")
 	}
 	return exec.Command("xdg-open", url).Start()
+}
+
+// clipboardTimeout bounds one use of the system clipboard: its helpers
+// (xclip, wl-copy, pbcopy) are other programs, and one that hangs must not
+// hold a command, and the message it owes the screen, forever.
+const clipboardTimeout = 5 * time.Second
+
+// within runs fn, giving up when ctx ends first. fn keeps running in the
+// background then: a clipboard call cannot be interrupted.
+func within(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// clipWrite writes s to the clipboard within clipboardTimeout.
+func clipWrite(c *Common, clip Clipboard, s string) error {
+	ctx, cancel := c.withTimeout(clipboardTimeout)
+	defer cancel()
+	return within(ctx, func() error { return clip.Write(s) })
+}
+
+// clipRead reads the clipboard within clipboardTimeout.
+func clipRead(c *Common, clip Clipboard) (string, error) {
+	ctx, cancel := c.withTimeout(clipboardTimeout)
+	defer cancel()
+	var cur string
+	err := within(ctx, func() error {
+		var err error
+		cur, err = clip.Read()
+		return err
+	})
+	return cur, err
 }

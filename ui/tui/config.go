@@ -42,6 +42,12 @@ type Config struct {
 	Demo string
 	// HTTP is used by the loopback "browser" of tests; nil in real use.
 	HTTP *http.Client
+	// Scheduler runs timers and background waits; defaults to Bubble
+	// Tea's own. Tests give one that holds timers on their fake clock.
+	Scheduler Scheduler
+	// SteadyCursor stops text cursors blinking (a blink is a timer the
+	// scheduler does not see); tests set it, and so may people who ask.
+	SteadyCursor bool
 }
 
 func (c *Config) defaults() {
@@ -60,6 +66,9 @@ func (c *Config) defaults() {
 	if c.ClipboardClear == 0 {
 		c.ClipboardClear = 45 * time.Second
 	}
+	if c.Scheduler == nil {
+		c.Scheduler = realScheduler{}
+	}
 	if c.OAuth == nil {
 		c.OAuth = app.NewOAuthClient(app.Env{Now: c.Now}, c.DCs)
 	}
@@ -68,6 +77,9 @@ func (c *Config) defaults() {
 // Run starts the dashboard and returns when the user quits.
 func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	m := New(cfg)
+	// Commands derive their timeouts from the program's context, so that
+	// quitting (or the caller's cancel) stops what is in flight.
+	m.c.Ctx = ctx
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)...)
 	final, err := p.Run()
 	if app, ok := final.(*App); ok {

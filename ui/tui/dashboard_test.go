@@ -60,7 +60,7 @@ func TestDashboardCountdowns(t *testing.T) {
 	if !strings.Contains(h.line("crm-us"), "42m 13s") {
 		t.Fatal("the countdown moved without a tick")
 	}
-	h.send(tickMsg(h.clock.Now()))
+	h.tick(0)
 	h.wantView("42m 12s", "expired 5m ago", "2m 59s !")
 
 	// Three minutes on, desk-in has expired.
@@ -73,18 +73,54 @@ func TestDashboardCountdowns(t *testing.T) {
 
 func TestDashboardTickIsOneSecondAligned(t *testing.T) {
 	h := dashboardHarness(t, 120, 30)
-	// Every tick asks for the next one; a dashboard that stops ticking
-	// freezes its countdowns.
-	before := len(h.timers)
-	h.send(tickMsg(h.clock.Now()))
-	var ticks int
-	for _, tm := range h.timers[before:] {
-		if strings.Contains(tm.name, "Tick") {
-			ticks++
+	// Every tick asks for the next one, on the next whole second; a
+	// dashboard that stops ticking freezes its countdowns.
+	h.clock.Advance(300 * time.Millisecond)
+	h.tick(0)
+	if n := h.pending(isTick); n != 1 {
+		t.Fatalf("after a tick %d heartbeats are pending, want 1", n)
+	}
+	for _, tm := range h.timers {
+		if isTick(tm.fn(h.clock.Now())) && !tm.due.Equal(t0.Add(time.Second)) {
+			t.Fatalf("the next heartbeat is due at %s, want the whole second %s", tm.due, t0.Add(time.Second))
 		}
 	}
-	if ticks != 1 {
-		t.Fatalf("a tick scheduled %d ticks, want 1", ticks)
+}
+
+func TestDashboardKeepsOneHeartbeat(t *testing.T) {
+	h := dashboardHarness(t, 120, 30)
+	gen := h.app.dash.tickGen
+	// A heartbeat of an older chain (one already on its way when a new
+	// chain began) is dropped, not re-armed: two chains would be two
+	// vault checks and two keep-alive passes a second.
+	h.send(tickMsg{gen: gen - 1, at: h.clock.Now()})
+	if n := h.pending(isTick); n != 1 {
+		t.Fatalf("a stale heartbeat left %d pending, want 1", n)
+	}
+	for range 3 {
+		h.tick(time.Second)
+		if n := h.pending(isTick); n != 1 {
+			t.Fatalf("%d heartbeats pending, want 1", n)
+		}
+	}
+}
+
+func TestDashboardSpinnerStopsWithTheWork(t *testing.T) {
+	h := dashboardHarness(t, 120, 30)
+	isFrame := func(m tea.Msg) bool { _, ok := m.(spinFrameMsg); return ok }
+	h.selectProfile("crm-us")
+	h.key("r")
+	// The refresh is over: the next frame ends the chain.
+	h.elapse(time.Second)
+	if n := h.pending(isFrame); n != 0 {
+		t.Fatalf("the spinner still turns with nothing to do (%d frames pending)", n)
+	}
+	// Two refreshes in a row make one chain, not two.
+	h.app.dash.refreshing["crm-eu"] = true
+	h.run(h.app.dash.spin.start(h.app.c))
+	h.run(h.app.dash.spin.start(h.app.c))
+	if n := h.pending(isFrame); n != 1 {
+		t.Fatalf("%d frame chains, want 1", n)
 	}
 }
 

@@ -10,8 +10,10 @@ import (
 	"ztm/model"
 )
 
-// detailView is the full record of the selected profile: secrets masked
-// until v reveals them, a bar of the token's remaining life, recent events.
+// detailView is the full record of the selected profile in a bordered
+// pane: secrets masked until v reveals them, a bar of the token's
+// remaining life, tags, notes, recent events. What does not fit scrolls in
+// the pane's viewport.
 func (d *dashboard) detailView(width, height int) string {
 	s := d.c.Styles
 	p := d.current()
@@ -19,87 +21,127 @@ func (d *dashboard) detailView(width, height int) string {
 	if p == nil {
 		return s.Pane.Width(width).Height(height).Render(s.Faint.Render("no profile selected"))
 	}
-	var lines []string
-	add := func(label, value string) {
-		lines = append(lines, s.Label.Render(padRight(label, 13))+truncate(value, inner-13))
+	lines := d.detailLines(p, inner)
+	// The border takes two lines, and a scroll hint one when the content
+	// does not fit.
+	h := max(height-2, 1)
+	scrolls := len(lines) > h && h > 1
+	if scrolls {
+		h--
 	}
-	// A secret is masked until v; revealed, it gets whole lines of its own,
-	// since a cut token is no use to anyone.
-	secret := func(label, v string) {
-		switch {
-		case v == "":
-			add(label, s.Faint.Render("-"))
-		case !d.reveal:
-			add(label, s.Secret.Render(model.Redact(v))+s.Faint.Render("  v reveals"))
-		default:
-			lines = append(lines, s.Label.Render(label))
-			for len(v) > inner {
-				lines = append(lines, v[:inner])
-				v = v[inner:]
-			}
-			lines = append(lines, v)
+	d.pane.SetWidth(inner)
+	d.pane.SetHeight(h)
+	d.pane.SetContentLines(lines)
+	body := d.pane.View()
+	if scrolls {
+		more := fmt.Sprintf("%d%% · %s/%s scroll", int(d.pane.ScrollPercent()*100), keyName(d.c.Keys.DetailUp), keyName(d.c.Keys.DetailDown))
+		body += "\n" + s.Faint.Render(truncate(more, inner))
+	}
+	return s.Pane.Width(width).Height(height).MaxHeight(height).Render(body)
+}
+
+// paneLines builds the pane's content: labelled values, masked secrets.
+type paneLines struct {
+	d     *dashboard
+	inner int
+	lines []string
+}
+
+func (b *paneLines) line(l ...string) { b.lines = append(b.lines, l...) }
+
+func (b *paneLines) add(label, value string) {
+	b.line(b.d.c.Styles.Label.Render(padRight(label, 13)) + truncate(value, b.inner-13))
+}
+
+// secret is masked until v; revealed, it gets whole lines of its own,
+// since a cut token is no use to anyone.
+func (b *paneLines) secret(label, v string) {
+	s := b.d.c.Styles
+	switch {
+	case v == "":
+		b.add(label, s.Faint.Render("-"))
+	case !b.d.reveal:
+		b.add(label, s.Secret.Render(model.Redact(printable(v)))+s.Faint.Render("  "+keyName(b.d.c.Keys.Reveal)+" reveals"))
+	default:
+		b.line(s.Label.Render(label))
+		v = printable(v)
+		for len(v) > b.inner {
+			b.line(v[:b.inner])
+			v = v[b.inner:]
 		}
+		b.line(v)
 	}
-	lines = append(lines, s.PaneTitle.Render(truncate(p.Name, inner)))
+}
+
+// detailLines is the pane's content, every stored text made printable.
+func (d *dashboard) detailLines(p *model.Profile, inner int) []string {
+	s := d.c.Styles
+	b := &paneLines{d: d, inner: inner}
+	b.line(s.PaneTitle.Render(truncate(printable(p.Name), inner)))
 	// What the user asked for comes first, so that a short pane shows it:
 	// the secrets after v, else the token's life.
 	if d.reveal {
 		if t := p.Token; t != nil {
-			secret("Access token", t.AccessToken)
-			secret("Refresh", t.RefreshToken)
+			b.secret("Access token", t.AccessToken)
+			b.secret("Refresh", t.RefreshToken)
 		}
-		secret("Secret", p.ClientSecret)
+		b.secret("Secret", p.ClientSecret)
 	}
 	if t := p.Token; t != nil {
 		u := t.Urgency(d.now)
-		add("Expires", s.Urgency[u].Render(model.FormatRemaining(t.Remaining(d.now)))+"  "+s.Faint.Render(t.ExpiresAt.Local().Format("15:04:05")))
+		b.add("Expires", s.Urgency[u].Render(model.FormatRemaining(t.Remaining(d.now)))+"  "+s.Faint.Render(t.ExpiresAt.Local().Format("15:04:05")))
 		bar := progress.New(progress.WithColors(s.Urgency[u].GetForeground()), progress.WithoutPercentage(), progress.WithWidth(inner))
 		bar.EmptyColor = s.BarEmpty
-		lines = append(lines, bar.ViewAs(t.LifeLeft(d.now)))
-		b := d.budgets[p.Name]
-		add("Health", s.Health[t.RefreshHealth()].Render(string(t.RefreshHealth()))+fmt.Sprintf("  %d/10 refreshes in 10 min", b.Used))
+		b.line(bar.ViewAs(t.LifeLeft(d.now)))
+		budget := d.budgets[p.Name]
+		b.add("Health", s.Health[t.RefreshHealth()].Render(string(t.RefreshHealth()))+fmt.Sprintf("  %d/10 refreshes in 10 min", budget.Used))
 		if t.LastError != "" {
-			lines = append(lines, s.Error.Render(lipgloss.Wrap(t.LastError, inner, " ")))
+			b.line(strings.Split(s.Error.Render(lipgloss.Wrap(d.errText(errString(t.LastError)), inner, " ")), "\n")...)
 		}
 		if !d.reveal {
-			secret("Access token", t.AccessToken)
-			secret("Refresh", t.RefreshToken)
+			b.secret("Access token", t.AccessToken)
+			b.secret("Refresh", t.RefreshToken)
 		}
 	} else {
-		lines = append(lines, s.Warn.Render("no tokens yet: press n to get a grant"))
+		b.line(s.Warn.Render("no tokens yet: " + hint(d.c.Keys.Grant, "get a grant")))
 	}
 	if p.KeepAlive {
-		lines = append(lines, s.Accent.Render("↻ kept alive while ztm runs"))
+		b.line(s.Accent.Render("↻ kept alive while ztm runs"))
 	}
-	add("Data center", dcOrCustom(p)+"  "+s.Faint.Render(p.AccountsServer))
-	add("API domain", orDash(p.APIDomain))
-	add("Account", orDash(p.Account))
-	add("Client", p.ClientType.Label()+", "+string(p.Consent)+" consent")
-	add("Client id", p.ClientID)
+	d.recordLines(b, p)
+	return b.lines
+}
+
+// recordLines adds the rest of the record: where, who, what, and history.
+func (d *dashboard) recordLines(b *paneLines, p *model.Profile) {
+	s := d.c.Styles
+	b.add("Data center", printable(dcOrCustom(p))+"  "+s.Faint.Render(printable(p.AccountsServer)))
+	b.add("Environment", string(p.Environment.OrDefault()))
+	b.add("API domain", printable(orDash(p.APIDomain)))
+	b.add("Account", printable(orDash(p.Account)))
+	b.add("Client", p.ClientType.Label()+", "+printable(string(p.Consent))+" consent")
+	b.add("Client id", printable(p.ClientID))
 	if !d.reveal {
-		secret("Secret", p.ClientSecret)
+		b.secret("Secret", p.ClientSecret)
 	}
 	if p.RedirectURI != "" {
-		add("Redirect", p.RedirectURI)
+		b.add("Redirect", printable(p.RedirectURI))
 	}
-	add("Scopes", strings.Join(p.Scopes, ","))
-	if len(p.Tags) > 0 {
-		add("Tags", strings.Join(p.Tags, ", "))
-	}
+	b.add("Scopes", printable(strings.Join(p.Scopes, ",")))
+	b.add("Tags", printable(orDash(strings.Join(p.Tags, ", "))))
 	if p.Notes != "" {
-		add("Notes", p.Notes)
+		b.add("Notes", printable(strings.Join(strings.Fields(p.Notes), " ")))
 	}
 	if len(d.events) > 0 {
-		lines = append(lines, "", s.Label.Render("Recent events"))
+		b.line("", s.Label.Render("Recent events"))
 		for _, e := range d.events {
-			lines = append(lines, truncate(s.Faint.Render(e.At.Local().Format("01-02 15:04"))+" "+string(e.Kind)+" "+s.Subtle.Render(e.Detail), inner))
+			b.line(truncate(s.Faint.Render(e.At.Local().Format("01-02 15:04"))+" "+printable(string(e.Kind))+" "+s.Subtle.Render(printable(e.Detail)), b.inner))
 		}
 	}
-	body := strings.Join(lines, "\n")
-	// The border takes two of the pane's lines: cut the content, not the
-	// bottom border.
-	if rows := strings.Split(body, "\n"); len(rows) > height-2 {
-		body = strings.Join(rows[:max(height-2, 0)], "\n")
-	}
-	return s.Pane.Width(width).Height(height).MaxHeight(height).Render(body)
 }
+
+// errString lets a stored error text go through the same masking as a
+// live error.
+type errString string
+
+func (e errString) Error() string { return printable(string(e)) }

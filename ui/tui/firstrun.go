@@ -23,7 +23,7 @@ type firstRun struct {
 	step  int // welcome, passphrase, creating
 	pass  [2]textinput.Model
 	focus int
-	spin  spinner.Model
+	spin  busy
 	err   string
 	width int
 }
@@ -38,9 +38,9 @@ const (
 const minPassphrase = 8
 
 func newFirstRun(c *Common) *firstRun {
-	f := &firstRun{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	f := &firstRun{c: c, spin: newBusy(c, spinner.Dot)}
 	for i, prompt := range []string{"Passphrase: ", "Again:      "} {
-		in := textinput.New()
+		in := c.newInput()
 		in.Prompt = prompt
 		in.EchoMode = textinput.EchoPassword
 		in.EchoCharacter = '•'
@@ -52,6 +52,13 @@ func newFirstRun(c *Common) *firstRun {
 
 func (f *firstRun) Init() tea.Cmd { return nil }
 
+func (f *firstRun) restyle() {
+	for i := range f.pass {
+		f.c.styleInput(&f.pass[i])
+	}
+	f.spin.restyle(f.c)
+}
+
 func (f *firstRun) SetSize(w, h int) {
 	f.width = w
 	for i := range f.pass {
@@ -62,12 +69,12 @@ func (f *firstRun) SetSize(w, h int) {
 func (f *firstRun) Capturing() bool { return f.step == stepPassphrase }
 
 func (f *firstRun) Help() []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	k := f.c.Keys
 	switch f.step {
 	case stepWelcome:
-		return []key.Binding{b("p", "passphrase"), b("k", "key file"), f.c.Keys.Quit}
+		return []key.Binding{k.ChoosePassphrase, k.ChooseKeyFile, k.Quit}
 	case stepPassphrase:
-		return []key.Binding{b("enter", "next"), b("tab", "switch field"), b("esc", "back")}
+		return []key.Binding{k.NextField, k.SwitchField, k.Back}
 	}
 	return nil
 }
@@ -76,23 +83,20 @@ func (f *firstRun) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case unlockFailedMsg:
 		f.step, f.err = stepWelcome, msg.err.Error()
+		f.spin.stop()
 		return f, nil
-	case spinner.TickMsg:
-		if f.step != stepCreating {
-			return f, nil
-		}
-		var cmd tea.Cmd
-		f.spin, cmd = f.spin.Update(msg)
+	case spinFrameMsg:
+		cmd, _ := f.spin.frame(f.c, msg)
 		return f, cmd
 	case tea.KeyPressMsg:
 		switch f.step {
 		case stepWelcome:
-			switch msg.String() {
-			case "p", "enter":
+			switch {
+			case key.Matches(msg, f.c.Keys.ChoosePassphrase):
 				f.step, f.err = stepPassphrase, ""
 				f.focus = 0
 				return f, f.pass[0].Focus()
-			case "k":
+			case key.Matches(msg, f.c.Keys.ChooseKeyFile):
 				return f, f.create(vault.CreateOptions{GenerateKeyFile: true})
 			}
 		case stepPassphrase:
@@ -103,15 +107,16 @@ func (f *firstRun) Update(msg tea.Msg) (screen, tea.Cmd) {
 }
 
 func (f *firstRun) passKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	k := f.c.Keys
+	switch {
+	case key.Matches(msg, k.Back):
 		f.step = stepWelcome
 		f.pass[0].Blur()
 		f.pass[1].Blur()
 		return nil
-	case "tab", "shift+tab", "up", "down":
+	case key.Matches(msg, k.SwitchField):
 		return f.focusField(1 - f.focus)
-	case "enter":
+	case key.Matches(msg, k.NextField):
 		p0, p1 := f.pass[0].Value(), f.pass[1].Value()
 		switch {
 		case f.focus == 0 && len([]rune(p0)) < minPassphrase:
@@ -151,7 +156,7 @@ func (f *firstRun) create(o vault.CreateOptions) tea.Cmd {
 		paths.Identity = filepath.Join(paths.Dir, vault.PassphraseIdentity)
 	}
 	f.c.Cfg.Paths = paths
-	return tea.Batch(f.spin.Tick, func() tea.Msg {
+	return tea.Batch(f.spin.start(f.c), func() tea.Msg {
 		v, err := vault.Create(paths, o, vault.Options{Now: cfg.Now})
 		if err != nil {
 			return unlockFailedMsg{err}
@@ -168,10 +173,10 @@ func (f *firstRun) View() string {
 	switch f.step {
 	case stepWelcome:
 		b.WriteString(wrapIndent("ztm keeps the client ids and secrets, refresh tokens and access tokens of your Zoho orgs, in every data center, in one encrypted file:", w, "  ") + "\n\n")
-		b.WriteString("    " + s.Accent.Render(f.c.Cfg.Paths.Vault) + "\n\n")
+		b.WriteString("    " + s.Accent.Render(printable(f.c.Cfg.Paths.Vault)) + "\n\n")
 		b.WriteString(wrapIndent("It is encrypted with age and only ever decrypted in memory: nothing is written to disk in plaintext. Choose what unlocks it:", w, "  ") + "\n\n")
-		b.WriteString(wrapIndent(s.Key.Render("p")+"  a passphrase "+s.Faint.Render("(typed when ztm starts; scripts can use ZTM_PASSPHRASE)"), w, "  ") + "\n")
-		b.WriteString(wrapIndent(s.Key.Render("k")+"  a key file   "+s.Faint.Render("(identity.txt beside the vault: nothing to type; keep it private)"), w, "  ") + "\n")
+		b.WriteString(wrapIndent(s.Key.Render(keyName(f.c.Keys.ChoosePassphrase))+"  a passphrase "+s.Faint.Render("(typed when ztm starts; scripts can use ZTM_PASSPHRASE)"), w, "  ") + "\n")
+		b.WriteString(wrapIndent(s.Key.Render(keyName(f.c.Keys.ChooseKeyFile))+"  a key file   "+s.Faint.Render("(identity.txt beside the vault: nothing to type; keep it private)"), w, "  ") + "\n")
 		b.WriteString("\n" + wrapIndent(s.Faint.Render("An existing age identity or SSH key works too: quit and start ztm with ZTM_IDENTITY pointing at it, after ztm vault init --identity KEY."), w, "  ") + "\n")
 	case stepPassphrase:
 		b.WriteString(wrapIndent("Choose a passphrase. It cannot be recovered: without it the vault cannot be opened.", w, "  ") + "\n\n")
@@ -188,7 +193,7 @@ func (f *firstRun) View() string {
 		b.WriteString("  " + f.spin.View() + " creating the vault…\n")
 	}
 	if f.err != "" {
-		b.WriteString("\n" + wrapIndent(s.Error.Render(f.err), w, "  ") + "\n")
+		b.WriteString("\n" + wrapIndent(s.Error.Render(printable(f.err)), w, "  ") + "\n")
 	}
 	return b.String()
 }

@@ -48,13 +48,17 @@ func (h *harness) shortDir() {
 	h.cfg.Paths = h.paths
 }
 
-var fakePort = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+var fakePort = regexp.MustCompile(`127\.0\.0\.1:(\d+)`)
 
 // normalize replaces what changes from run to run: the fake's ports, the
 // vault's directory, and what the caller lists (a device code, a port).
 func (h *harness) normalize(s string, extra ...string) string {
 	s = strings.ReplaceAll(s, h.paths.Dir, "~/.config/ztm")
-	s = fakePort.ReplaceAllString(s, "127.0.0.1:PORT")
+	// A port becomes as many #s as it has digits: a placeholder of another
+	// width would move whatever follows it, a pane's border say.
+	s = fakePort.ReplaceAllStringFunc(s, func(m string) string {
+		return "127.0.0.1:" + strings.Repeat("#", len(m)-len("127.0.0.1:"))
+	})
 	for i := 0; i+1 < len(extra); i += 2 {
 		s = strings.ReplaceAll(s, extra[i], extra[i+1])
 	}

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
-	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -24,9 +23,16 @@ import (
 // The test harness drives the real App through Update, the way Bubble Tea
 // would, but synchronously: commands run at once (a batch's concurrently,
 // as Bubble Tea does), their messages go back into Update until nothing is
-// left. Timers (tea.Tick, cursor blinks) are never waited for: they are set
-// aside, and a test that wants time to pass moves the fake clock and sends
-// the tick itself.
+// left. It knows commands only through the seams the code owns: every
+// timer goes through the Config's Scheduler, which here answers a
+// timerSetMsg that the harness keeps on its fake clock, and every command
+// that waits on the outside world is marked Background, which here answers
+// a backgroundMsg that the harness runs in its own goroutine. Nothing is
+// classified by function name, and Bubble Tea's internals are not looked
+// into, so an upgrade cannot make a test hang or change its meaning.
+// tea.Batch is run (its message type is public); tea.Sequence is not (its
+// message type is Bubble Tea's own): code under test batches, or sends
+// typed messages, where order matters.
 
 func TestMain(m *testing.M) {
 	// Views print clock times in local time: make them the same everywhere.
@@ -63,10 +69,18 @@ type fakeClipboard struct {
 	content string
 	writes  []string
 	fail    bool
+	// hang, when set, makes every call wait until it is closed (a
+	// clipboard helper that never answers).
+	hang chan struct{}
 }
 
 func (c *fakeClipboard) Write(s string) error {
 	c.mu.Lock()
+	if hang := c.hang; hang != nil {
+		c.mu.Unlock()
+		<-hang
+		c.mu.Lock()
+	}
 	defer c.mu.Unlock()
 	if c.fail {
 		return ErrNoClipboard
@@ -127,13 +141,14 @@ type harness struct {
 
 	queue []qItem
 	seen  []tea.Msg
-	// bg receives the answers of background commands: those that wait for
-	// the outside world (a device-flow poll), run as Bubble Tea runs them,
-	// in their own goroutine.
+	// bg receives the answers of background commands (a device-flow poll,
+	// a browser's redirect), which run as Bubble Tea runs them: in their
+	// own goroutine.
 	bg        chan tea.Msg
 	bgPending int
-	timers    []*pendingTimer
-	quit      bool
+	// timers are the scheduled timers, due on the fake clock.
+	timers []*pendingTimer
+	quit   bool
 }
 
 // qItem is a queued message for Update, or a command still to run.
@@ -142,12 +157,32 @@ type qItem struct {
 	cmd tea.Cmd
 }
 
-// pendingTimer is a command that would sleep (tea.Tick, a cursor blink), set aside.
+// pendingTimer is a timer the code scheduled, waiting for the fake clock.
 type pendingTimer struct {
-	cmd     tea.Cmd
-	name    string
-	started bool
-	done    chan tea.Msg
+	due time.Time
+	fn  func(time.Time) tea.Msg
+}
+
+// timerSetMsg is what a timer command answers under test: the timer, to
+// be kept until the fake clock reaches it.
+type timerSetMsg struct {
+	d  time.Duration
+	fn func(time.Time) tea.Msg
+}
+
+// backgroundMsg is what a background command answers under test: the
+// command to run in a goroutine of its own.
+type backgroundMsg struct{ cmd tea.Cmd }
+
+// testScheduler is the Scheduler of the tests.
+type testScheduler struct{}
+
+func (testScheduler) After(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	return func() tea.Msg { return timerSetMsg{d: d, fn: fn} }
+}
+
+func (testScheduler) Background(cmd tea.Cmd) tea.Cmd {
+	return func() tea.Msg { return backgroundMsg{cmd: cmd} }
 }
 
 // hopt changes the harness before the App is built.
@@ -181,6 +216,7 @@ func newHarness(t *testing.T, opts ...hopt) *harness {
 	h.cfg = Config{
 		Paths: h.paths, DCs: h.dcs, OAuth: oc, Now: h.clock.Now,
 		Clipboard: h.clip, ScryptWorkFactor: 10,
+		Scheduler: testScheduler{}, SteadyCursor: true,
 		OpenURL: func(u string) error {
 			h.mu.Lock()
 			h.opened = append(h.opened, u)
@@ -361,20 +397,11 @@ func (h *harness) lastSeen(n int) string {
 // exec runs one command and queues what it answers.
 func (h *harness) exec(cmd tea.Cmd) {
 	h.t.Helper()
-	name := funcName(cmd)
-	switch {
-	case isTimer(name):
-		h.timers = append(h.timers, &pendingTimer{cmd: cmd, name: name})
-		return
-	case isBackground(name):
-		h.bgPending++
-		go func() { h.bg <- cmd() }()
-		return
-	}
 	h.enqueue(h.call(cmd))
 }
 
-// call runs cmd, failing the test if it hangs.
+// call runs cmd, failing the test if it hangs: a command that waits on
+// the outside world must be marked Background.
 func (h *harness) call(cmd tea.Cmd) tea.Msg {
 	h.t.Helper()
 	done := make(chan tea.Msg, 1)
@@ -383,13 +410,14 @@ func (h *harness) call(cmd tea.Cmd) tea.Msg {
 	case m := <-done:
 		return m
 	case <-time.After(15 * time.Second):
-		h.t.Fatalf("command %s hangs", funcName(cmd))
+		h.t.Fatalf("a command hangs; last messages: %s", h.lastSeen(10))
 		return nil
 	}
 }
 
-// enqueue queues a command's answer, expanding batches (run concurrently,
-// queued in order) and sequences (queued as commands, in order).
+// enqueue queues a command's answer: a batch's commands run concurrently
+// and are queued in order; a timer is kept for the fake clock; a
+// background command starts in its own goroutine.
 func (h *harness) enqueue(msg tea.Msg) {
 	h.t.Helper()
 	switch m := msg.(type) {
@@ -398,20 +426,18 @@ func (h *harness) enqueue(msg tea.Msg) {
 	case tea.QuitMsg:
 		h.quit = true
 		return
+	case timerSetMsg:
+		h.timers = append(h.timers, &pendingTimer{due: h.clock.Now().Add(m.d), fn: m.fn})
+		return
+	case backgroundMsg:
+		h.bgPending++
+		go func() { h.bg <- m.cmd() }()
+		return
 	case tea.BatchMsg:
 		results := make([]tea.Msg, len(m))
 		var wg sync.WaitGroup
 		for i, c := range m {
 			if c == nil {
-				continue
-			}
-			switch name := funcName(c); {
-			case isTimer(name):
-				h.timers = append(h.timers, &pendingTimer{cmd: c, name: name})
-				continue
-			case isBackground(name):
-				h.bgPending++
-				go func() { h.bg <- c() }()
 				continue
 			}
 			wg.Add(1)
@@ -432,81 +458,75 @@ func (h *harness) enqueue(msg tea.Msg) {
 		}
 		return
 	}
-	if cmds, ok := sequence(msg); ok {
-		for _, c := range cmds {
-			if c != nil {
-				h.queue = append(h.queue, qItem{cmd: c})
-			}
-		}
-		return
-	}
 	h.queue = append(h.queue, qItem{msg: msg})
 }
 
-// sequence unpacks tea.Sequence's (unexported) message: a slice of Cmds.
-func sequence(msg tea.Msg) ([]tea.Cmd, bool) {
-	v := reflect.ValueOf(msg)
-	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
-		return nil, false
-	}
-	out := make([]tea.Cmd, v.Len())
-	for i := range out {
-		out[i] = v.Index(i).Interface().(tea.Cmd)
-	}
-	return out, true
-}
-
-func funcName(cmd tea.Cmd) string {
-	if f := runtime.FuncForPC(reflect.ValueOf(cmd).Pointer()); f != nil {
-		return f.Name()
-	}
-	return "?"
-}
-
-// isTimer spots the commands that sleep: tea.Tick, tea.Every and the
-// text cursor's blink.
-func isTimer(name string) bool {
-	return strings.Contains(name, "bubbletea/v2.Tick.") || strings.Contains(name, "bubbletea/v2.Every.") ||
-		strings.Contains(name, "cursor.(*Model).Blink")
-}
-
-// isBackground spots the commands that wait for the outside world: the
-// device flow's polls, the loopback receiver's wait for the browser.
-func isBackground(name string) bool {
-	return strings.Contains(name, ".readChan.") || strings.Contains(name, ".waitCmd.")
-}
-
-// waitTimers lets real time pass (only ever a few milliseconds: tests set
-// the durations they wait for that short) and delivers the timers that
-// fired meanwhile.
-func (h *harness) waitTimers(d time.Duration) {
+// fire delivers the pending timers whose message pick wants, as if each
+// had come due now, and settles.
+func (h *harness) fire(pick func(tea.Msg) bool) int {
 	h.t.Helper()
-	for _, tm := range h.timers {
-		if !tm.started {
-			tm.started = true
-			tm.done = make(chan tea.Msg, 1)
-			go func(tm *pendingTimer) { tm.done <- tm.cmd() }(tm)
-		}
-	}
-	time.Sleep(d)
 	var left []*pendingTimer
+	n := 0
 	for _, tm := range h.timers {
-		select {
-		case m := <-tm.done:
+		if m := tm.fn(h.clock.Now()); pick(m) {
 			h.queue = append(h.queue, qItem{msg: m})
-		default:
-			left = append(left, tm)
+			n++
+			continue
 		}
+		left = append(left, tm)
 	}
 	h.timers = left
 	h.settle()
+	return n
 }
 
-// tick moves the clock and delivers the dashboard's one-second heartbeat.
+// elapse moves the fake clock by d and delivers every timer that comes due
+// meanwhile, in order, including those the delivered ones set.
+func (h *harness) elapse(d time.Duration) {
+	h.t.Helper()
+	end := h.clock.Now().Add(d)
+	for range 10000 {
+		sort.SliceStable(h.timers, func(i, j int) bool { return h.timers[i].due.Before(h.timers[j].due) })
+		if len(h.timers) == 0 || h.timers[0].due.After(end) {
+			break
+		}
+		tm := h.timers[0]
+		h.timers = h.timers[1:]
+		if now := h.clock.Now(); tm.due.After(now) {
+			h.clock.Advance(tm.due.Sub(now))
+		}
+		h.send(tm.fn(h.clock.Now()))
+	}
+	if now := h.clock.Now(); end.After(now) {
+		h.clock.Advance(end.Sub(now))
+	}
+}
+
+// waitTimers is elapse under its old name: time passes on the fake clock,
+// not the machine's.
+func (h *harness) waitTimers(d time.Duration) { h.t.Helper(); h.elapse(d) }
+
+// pending counts the pending timers whose message pick wants.
+func (h *harness) pending(pick func(tea.Msg) bool) int {
+	n := 0
+	for _, tm := range h.timers {
+		if pick(tm.fn(h.clock.Now())) {
+			n++
+		}
+	}
+	return n
+}
+
+func isTick(m tea.Msg) bool { _, ok := m.(tickMsg); return ok }
+
+// tick moves the clock and delivers the dashboard's one-second heartbeat
+// (the pending one: the dashboard keeps exactly one).
 func (h *harness) tick(d time.Duration) {
 	h.t.Helper()
 	h.clock.Advance(d)
-	h.send(tickMsg(h.clock.Now()))
+	if h.fire(isTick) == 0 {
+		h.t.Fatalf("no heartbeat is pending; last messages: %s", h.lastSeen(10))
+	}
 }
 
 // Keys.
@@ -628,8 +648,8 @@ func (h *harness) openedURLs() []string {
 func (h *harness) seenOSC52() []string {
 	var out []string
 	for _, m := range h.seen {
-		if fmt.Sprintf("%T", m) == "tea.setClipboardMsg" {
-			out = append(out, reflect.ValueOf(m).String())
+		if o, ok := m.(osc52Msg); ok {
+			out = append(out, o.value)
 		}
 	}
 	return out

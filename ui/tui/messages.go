@@ -9,8 +9,12 @@ import (
 
 // Messages: the answers of commands, and requests between screens.
 type (
-	// tickMsg is the one-second heartbeat of the countdowns.
-	tickMsg time.Time
+	// tickMsg is the one-second heartbeat of the countdowns. gen tells
+	// the dashboard's chain from any older one: only the newest re-arms.
+	tickMsg struct {
+		gen int
+		at  time.Time
+	}
 
 	// unlockedMsg: the vault is open (from the unlock or first-run screen).
 	unlockedMsg struct {
@@ -32,9 +36,6 @@ type (
 		events  []model.Event
 	}
 
-	// refreshStartMsg marks profiles as refreshing (spinners on).
-	refreshStartMsg struct{ names []string }
-
 	// copiedMsg reports a copy to the clipboard.
 	copiedMsg struct {
 		name   string // the profile copied from
@@ -47,8 +48,9 @@ type (
 	}
 	// clipboardClearMsg asks to clear the clipboard if it still holds value.
 	clipboardClearMsg struct{ value string }
-	// clipboardClearedMsg reports the clear.
-	clipboardClearedMsg struct{ cleared bool }
+	// clipboardClearedMsg reports the clear: done, or not done because
+	// the clipboard holds something else now.
+	clipboardClearedMsg struct{ cleared, changed bool }
 
 	// deletedMsg reports a deletion (and a revoke, if asked).
 	deletedMsg struct {
@@ -63,14 +65,6 @@ type (
 		err  error
 	}
 
-	// statusMsg shows a line in the status bar.
-	statusMsg struct {
-		text string
-		err  bool
-	}
-	// statusExpireMsg fades the status line that has this id.
-	statusExpireMsg struct{ id int }
-
 	// openWizardMsg opens the add/edit wizard; profile nil means a new one.
 	openWizardMsg struct {
 		profile *model.Profile
@@ -79,11 +73,4 @@ type (
 	}
 	// wizardDoneMsg closes the wizard; saved names the profile to select.
 	wizardDoneMsg struct{ saved string }
-
-	// confirmMsg is the answer to a confirmation dialog.
-	confirmMsg struct {
-		id     string
-		yes    bool
-		option bool // the dialog's extra choice (revoke first, say)
-	}
 )

@@ -19,7 +19,11 @@ import (
 
 func startProgram(t *testing.T, h *harness, w, ht int) *teatest.TestModel {
 	t.Helper()
-	h.app = New(h.cfg)
+	// The real program runs real timers: the harness's scheduler, which
+	// hands timers to the synchronous harness, has no place here.
+	cfg := h.cfg
+	cfg.Scheduler = nil
+	h.app = New(cfg)
 	tm := teatest.NewTestModel(t, h.app,
 		teatest.WithInitialTermSize(w, ht),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))

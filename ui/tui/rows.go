@@ -22,6 +22,11 @@ func (m sortMode) String() string {
 	return [...]string{"by name", "by expiry", "grouped by DC"}[m]
 }
 
+// announce is what the status line says when s switches to m.
+func (m sortMode) announce() string {
+	return [...]string{"sorted by name", "sorted by expiry, soonest first", "grouped by data center"}[m]
+}
+
 // row is a line of the profile list: a profile, or a DC group's heading.
 type row struct {
 	// p indexes the profile slice; -1 for a heading.

@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 
 	"ztm/model"
@@ -26,6 +27,9 @@ type Styles struct {
 	Dialog, DialogTitle, Key, KeyDesc, Input, BigCode        lipgloss.Style
 
 	BarFull, BarEmpty color.Color
+
+	// Help is bubbles/help's styles for this background, in our colours.
+	Help help.Styles
 
 	// Paints of the styles a table cell uses: the same escape codes as
 	// Render, computed once, since every tick redraws every visible cell.
@@ -116,6 +120,9 @@ func NewStyles(isDark bool) Styles {
 	s.Input = lipgloss.NewStyle().Border(lipgloss.NormalBorder(), false, false, true, false).BorderForeground(border)
 	s.BigCode = lipgloss.NewStyle().Bold(true).Foreground(accent).Padding(0, 2).Border(lipgloss.DoubleBorder()).BorderForeground(dialogB)
 	s.BarFull, s.BarEmpty = green, barBg
+	s.Help = help.DefaultStyles(isDark)
+	s.Help.ShortKey, s.Help.FullKey = s.Key, s.Key
+	s.Help.ShortDesc, s.Help.FullDesc = s.KeyDesc, s.KeyDesc
 	s.UrgencyPaint = map[model.Urgency]Paint{}
 	for u, st := range s.Urgency {
 		s.UrgencyPaint[u] = newPaint(st)

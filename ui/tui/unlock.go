@@ -18,7 +18,7 @@ import (
 type unlock struct {
 	c       *Common
 	input   textinput.Model
-	spin    spinner.Model
+	spin    busy
 	asking  bool   // the passphrase prompt is shown
 	busy    bool   // scrypt or decryption in progress
 	what    string // what the passphrase is for
@@ -36,19 +36,24 @@ var errNeedPassphrase = errors.New("a passphrase is needed")
 type needPassMsg struct{}
 
 func newUnlock(c *Common) *unlock {
-	in := textinput.New()
+	in := c.newInput()
 	in.EchoMode = textinput.EchoPassword
 	in.EchoCharacter = '•'
 	in.Prompt = "Passphrase: "
 	in.CharLimit = 1024
-	return &unlock{c: c, input: in, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), busy: true}
+	return &unlock{c: c, input: in, spin: newBusy(c, spinner.Dot), busy: true}
+}
+
+func (u *unlock) restyle() {
+	u.c.styleInput(&u.input)
+	u.spin.restyle(u.c)
 }
 
 func (u *unlock) Init() tea.Cmd {
 	// First try without asking: key files, SSH keys and ZTM_PASSPHRASE need
 	// no prompt.
 	env := u.c.Cfg.Getenv(vault.EnvPassphrase)
-	return tea.Batch(u.spin.Tick, openCmd(u.c.Cfg, func() (string, error) {
+	return tea.Batch(u.spin.start(u.c), openCmd(u.c.Cfg, func() (string, error) {
 		if env != "" {
 			return env, nil
 		}
@@ -85,23 +90,22 @@ func (u *unlock) Help() []key.Binding {
 	if u.fatal {
 		return []key.Binding{u.c.Keys.Quit}
 	}
-	return []key.Binding{
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "unlock")),
-		key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-	}
+	return []key.Binding{u.c.Keys.Unlock, u.c.Keys.ForceQuit}
 }
 
 func (u *unlock) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case needPassMsg:
 		u.busy, u.asking = false, true
+		u.spin.stop()
 		u.what = "the vault"
 		if !strings.HasSuffix(u.c.Cfg.Paths.Identity, ".age") {
-			u.what = "the SSH key " + u.c.Cfg.Paths.Identity
+			u.what = "the SSH key " + printable(u.c.Cfg.Paths.Identity)
 		}
 		return u, u.input.Focus()
 	case unlockFailedMsg:
 		u.busy, u.err = false, msg.err
+		u.spin.stop()
 		u.input.SetValue("")
 		if !errors.Is(msg.err, vault.ErrWrongPassphrase) {
 			// Not a typo: retyping will not help.
@@ -110,12 +114,8 @@ func (u *unlock) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return u, nil
 		}
 		return u, u.input.Focus()
-	case spinner.TickMsg:
-		if !u.busy {
-			return u, nil
-		}
-		var cmd tea.Cmd
-		u.spin, cmd = u.spin.Update(msg)
+	case spinFrameMsg:
+		cmd, _ := u.spin.frame(u.c, msg)
 		return u, cmd
 	case tea.KeyPressMsg:
 		if u.fatal && key.Matches(msg, u.c.Keys.Quit) {
@@ -124,7 +124,7 @@ func (u *unlock) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if !u.asking || u.busy {
 			return u, nil
 		}
-		if msg.String() == "enter" {
+		if key.Matches(msg, u.c.Keys.Unlock) {
 			pass := u.input.Value()
 			if pass == "" {
 				return u, nil
@@ -132,7 +132,7 @@ func (u *unlock) Update(msg tea.Msg) (screen, tea.Cmd) {
 			u.busy, u.err = true, nil
 			u.attempt++
 			u.input.Blur()
-			return u, tea.Batch(u.spin.Tick, openCmd(u.c.Cfg, func() (string, error) { return pass, nil }))
+			return u, tea.Batch(u.spin.start(u.c), openCmd(u.c.Cfg, func() (string, error) { return pass, nil }))
 		}
 		var cmd tea.Cmd
 		u.input, cmd = u.input.Update(msg)
@@ -145,12 +145,12 @@ func (u *unlock) View() string {
 	s := u.c.Styles
 	var b strings.Builder
 	b.WriteString("\n  " + s.Title.Render("ztm") + s.Subtle.Render("  Zoho token manager") + "\n\n")
-	b.WriteString("  " + s.Faint.Render(u.c.Cfg.Paths.Vault) + "\n\n")
+	b.WriteString("  " + s.Faint.Render(printable(u.c.Cfg.Paths.Vault)) + "\n\n")
 	switch {
 	case u.fatal:
 		b.WriteString("  " + s.Error.Render("The vault cannot be opened.") + "\n\n")
-		b.WriteString(wrapIndent(u.err.Error(), u.width, "  ") + "\n\n")
-		b.WriteString("  " + s.Faint.Render("Nothing was changed. q quits.") + "\n")
+		b.WriteString(wrapIndent(printable(u.err.Error()), u.width, "  ") + "\n\n")
+		b.WriteString("  " + s.Faint.Render("Nothing was changed. "+keyName(u.c.Keys.Quit)+" quits.") + "\n")
 		return b.String()
 	case u.busy && !u.asking:
 		b.WriteString("  " + u.spin.View() + " opening…\n")

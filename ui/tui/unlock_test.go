@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"ztm/vault"
 )
@@ -208,4 +211,26 @@ func TestFirstRunKeyFile(t *testing.T) {
 	// Cancelling the wizard leaves an empty dashboard that says what to do.
 	h.key("esc")
 	h.wantView("No profiles yet.", "Press a to add one")
+}
+
+func isSpinFrame(m tea.Msg) bool { _, ok := m.(spinFrameMsg); return ok }
+
+// The unlock screen's spinner turns only while it works: at the prompt,
+// and after a wrong passphrase, its chain ends; each attempt starts one
+// chain, not one more.
+func TestUnlockSpinnerTurnsOnlyWhileWorking(t *testing.T) {
+	h := newHarness(t)
+	h.passphraseVault("correct horse battery", nil)
+	h.start(80, 24)
+	h.elapse(time.Second)
+	if n := h.pending(isSpinFrame); n != 0 {
+		t.Fatalf("at the prompt %d spinner frames are still pending", n)
+	}
+	h.typeText("wrong passphrase")
+	h.key("enter")
+	h.wantView("Wrong passphrase.")
+	h.elapse(time.Second)
+	if n := h.pending(isSpinFrame); n != 0 {
+		t.Fatalf("after a failed attempt %d spinner frames are still pending", n)
+	}
 }

@@ -101,7 +101,7 @@ type wizard struct {
 
 func newWizard(c *Common, p *model.Profile, consentOnly bool, names []string) *wizard {
 	in := func(placeholder string, limit int) textinput.Model {
-		t := textinput.New()
+		t := c.newInput()
 		t.Placeholder = placeholder
 		t.CharLimit = limit
 		t.Prompt = ""
@@ -170,7 +170,7 @@ func (w *wizard) Init() tea.Cmd {
 }
 
 func (w *wizard) tick() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return wizTickMsg(t) })
+	return w.c.after(time.Second, func(t time.Time) tea.Msg { return wizTickMsg(t) })
 }
 
 func (w *wizard) SetSize(width, height int) {
@@ -205,15 +205,13 @@ func (w *wizard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if w.step != wsExchange && !(w.step == wsGrant && (w.kind == kindLoopback || w.kind == kindDevice)) {
 			return w, nil
 		}
-		var cmd tea.Cmd
-		w.spin, cmd = w.spin.Update(msg)
-		return w, cmd
+		return w, w.c.spinFrame(&w.spin, msg)
 	case tea.KeyPressMsg:
 		return w, w.key(msg)
 	case tea.PasteMsg:
 		return w, w.pasted(msg.Content)
 	case confirmMsg:
-		if msg.id == "wizard-21st" && !msg.yes {
+		if _, ok := msg.about.(wizard21stQuestion); ok && !msg.yes {
 			return w, w.back()
 		}
 		return w, nil

@@ -59,6 +59,11 @@ func (savedProfileMsg) wizard() {}
 const selfCodeLife = 10 * time.Minute
 
 // enterGrant starts the grant step for the profile the fields describe.
+// wizard21stQuestion asks whether to make a 21st refresh token.
+type wizard21stQuestion struct{}
+
+func (wizard21stQuestion) asks() string { return "" }
+
 func (w *wizard) enterGrant() tea.Cmd {
 	w.stopGrant()
 	p, err := w.build()
@@ -153,11 +158,11 @@ func startDeviceCmd(ctx context.Context, c *oauth.Client, p model.Profile) tea.C
 
 // pollDeviceCmd polls in a goroutine and reports each poll on a channel;
 // the wizard reads it one message at a time.
-func pollDeviceCmd(ctx context.Context, c *oauth.Client, p model.Profile, d oauth.DeviceCode) tea.Cmd {
+func pollDeviceCmd(ctx context.Context, c *Common, p model.Profile, d oauth.DeviceCode) tea.Cmd {
 	ch := make(chan tea.Msg, 4)
 	go func() {
 		defer close(ch)
-		r, err := c.PollDevice(ctx, p, d, func(poll oauth.DevicePoll) {
+		r, err := c.Cfg.OAuth.PollDevice(ctx, p, d, func(poll oauth.DevicePoll) {
 			select {
 			case ch <- devicePollMsg{poll: poll, ch: ch}:
 			default: // the screen is behind: it shows the next one
@@ -169,7 +174,7 @@ func pollDeviceCmd(ctx context.Context, c *oauth.Client, p model.Profile, d oaut
 		}
 		ch <- deviceDoneMsg{r}
 	}()
-	return readChan(ch)
+	return c.background(readChan(ch))
 }
 
 type deviceDoneMsg struct{ r oauth.Result }
@@ -190,7 +195,7 @@ func readChan(ch <-chan tea.Msg) tea.Cmd {
 func exchangeCmd(c *Common, orig *model.Profile, p model.Profile, g oauth.Grant, verifier string, done *oauth.Result) tea.Cmd {
 	s := c.App
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
 		if orig != nil {
 			if err := s.Rename(ctx, orig.Name, p.Name); err != nil {
@@ -211,7 +216,7 @@ func (w *wizard) saveEdit(p model.Profile) tea.Cmd {
 	w.step = wsExchange
 	s, orig := w.c.App, *w.orig
 	return tea.Batch(w.spin.Tick, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := w.c.withTimeout(opTimeout)
 		defer cancel()
 		e, err := s.Edit(ctx, orig, p, "in the dashboard")
 		return savedProfileMsg{e.Profile, err}
@@ -229,7 +234,7 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 	case grantsCountMsg:
 		w.grants = msg.g
 		if msg.g.Live >= vault.MaxRefreshTokens && w.step == wsGrant {
-			return ask(&dialog{id: "wizard-21st", title: "This consent makes a 21st refresh token",
+			return ask(&confirm{about: wizard21stQuestion{}, title: "This consent makes a 21st refresh token",
 				body: fmt.Sprintf("ztm holds %d refresh tokens for client %s. Zoho keeps 20 per user and client and silently deletes the oldest when a 21st is made: the one %s has held since %s. Revoke unused ones (d, with revoke) first, or go on.",
 					msg.g.Live, w.profile.ClientID, msg.g.OldestProfile, msg.g.OldestAt.Local().Format("2006-01-02")),
 				yes: "go on", no: "go back"})
@@ -246,7 +251,7 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 		ctx, cancel := context.WithCancel(context.Background())
 		prev := w.cancel
 		w.cancel = func() { cancel(); prev() }
-		return tea.Batch(openURLCmd(w.c.Cfg.OpenURL, w.cons.URL), waitCmd(ctx, msg.r))
+		return tea.Batch(openURLCmd(w.c.Cfg.OpenURL, w.cons.URL), w.c.background(waitCmd(ctx, msg.r)))
 	case browserMsg:
 		if w.step != wsGrant {
 			return nil // the grant came back before the browser reported
@@ -281,10 +286,10 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 		ctx, cancel := context.WithCancel(context.Background())
 		prev := w.cancel
 		w.cancel = func() { cancel(); prev() }
-		return pollDeviceCmd(ctx, w.c.Cfg.OAuth, w.profile, d)
+		return pollDeviceCmd(ctx, w.c, w.profile, d)
 	case devicePollMsg:
 		w.poll = msg.poll
-		return readChan(msg.ch)
+		return w.c.background(readChan(msg.ch))
 	case deviceDoneMsg:
 		w.stopGrant()
 		w.step = wsExchange
