@@ -160,9 +160,9 @@ func keepAliveCmd(c *Common, name string, on bool) tea.Cmd {
 		ctx, cancel := c.withTimeout(saveTimeout)
 		defer cancel()
 		err := s.SetKeepAlive(ctx, name, on)
-		what := "keep-alive off for " + printable(name)
+		what := "keep-alive off for " + model.Printable(name)
 		if on {
-			what = "keep-alive on for " + printable(name) + ": refreshed a few minutes before expiry while ztm runs"
+			what = "keep-alive on for " + model.Printable(name) + ": refreshed a few minutes before expiry while ztm runs"
 		}
 		return savedMsg{what: what, err: err}
 	}
@@ -175,7 +175,7 @@ func editNotesCmd(c *Common, old, p model.Profile) tea.Cmd {
 		ctx, cancel := c.withTimeout(saveTimeout)
 		defer cancel()
 		_, err := s.Edit(ctx, old, p, "in the dashboard")
-		return savedMsg{what: "saved the tags and notes of " + printable(p.Name), err: err}
+		return savedMsg{what: "saved the tags and notes of " + model.Printable(p.Name), err: err}
 	}
 }
 

@@ -360,7 +360,7 @@ func TestDeleteWithoutRevoke(t *testing.T) {
 	if _, err := h.vault().Profile("crm-us"); err == nil {
 		t.Fatal("crm-us is still in the vault")
 	}
-	if n := h.zoho.Requests(fakezoho.EndpointRevoke); n != 0 || !h.zoho.ValidRefreshToken(rt) {
+	if n := h.zoho.Requests(fakezoho.EndpointRevoke) + h.zoho.Requests(fakezoho.EndpointRevokeToken); n != 0 || !h.zoho.ValidRefreshToken(rt) {
 		t.Fatalf("revoked although unticked (%d requests)", n)
 	}
 	if f := h.footer(); !strings.Contains(f, "deleted crm-us") || strings.Contains(f, "revok") {
@@ -371,7 +371,7 @@ func TestDeleteWithoutRevoke(t *testing.T) {
 func TestDeleteKeepsTheProfileWhenTheRevokeFails(t *testing.T) {
 	h := dashboardHarness(t, 120, 30)
 	h.selectProfile("crm-us")
-	h.zoho.InjectFault(fakezoho.EndpointRevoke, fakezoho.Fault{Status: 503, Body: "down"})
+	h.zoho.InjectFault(fakezoho.EndpointRevokeToken, fakezoho.Fault{Status: 503, Body: "down"})
 	h.key("d")
 	h.key("y")
 	if _, err := h.vault().Profile("crm-us"); err != nil {

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"ztm/model"
 	"ztm/ui/app"
 )
 
@@ -247,7 +248,7 @@ func (a *App) footer() string {
 		if faded {
 			st = a.c.Styles.Faint
 		}
-		text = printable(text)
+		text = model.Printable(text)
 		if more {
 			// The rest is one key away.
 			text += " (" + keyName(a.c.Keys.Messages) + ": more)"

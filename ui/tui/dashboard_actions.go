@@ -33,7 +33,7 @@ func (d *dashboard) act(msg tea.KeyPressMsg, name string) tea.Cmd {
 	case key.Matches(msg, k.CopyHeader):
 		return d.copy(p, "header")
 	case key.Matches(msg, k.CopyRefresh):
-		return ask(&confirm{about: copyRefreshQuestion{name}, title: "Copy the refresh token of " + printable(name) + "?",
+		return ask(&confirm{about: copyRefreshQuestion{name}, title: "Copy the refresh token of " + model.Printable(name) + "?",
 			body: "A refresh token does not expire: anyone who has it can get access tokens until it is revoked. ztm clears the clipboard after " + d.c.Cfg.ClipboardClear.String() + " if it still holds it.",
 			yes:  "copy it", no: "cancel"})
 	case key.Matches(msg, k.Refresh):
@@ -71,12 +71,12 @@ func (d *dashboard) openConsole(p *model.Profile) tea.Cmd {
 
 func (d *dashboard) askDelete(p *model.Profile) tea.Cmd {
 	hasRT := p.Token != nil && p.Token.RefreshToken != ""
-	body := fmt.Sprintf("%s (%s, %s) and its tokens leave the vault.", printable(p.Name), printable(dcOrCustom(p)), printable(orNone(p.Account)))
+	body := fmt.Sprintf("%s (%s, %s) and its tokens leave the vault.", model.Printable(p.Name), model.Printable(dcOrCustom(p)), model.Printable(orNone(p.Account)))
 	opt := ""
 	if hasRT {
 		opt = "revoke the refresh token at Zoho first"
 	}
-	return ask(&confirm{about: deleteQuestion{p.Name}, title: "Delete " + printable(p.Name) + "?", body: body,
+	return ask(&confirm{about: deleteQuestion{p.Name}, title: "Delete " + model.Printable(p.Name) + "?", body: body,
 		yes: "delete", no: "keep it", option: opt, optionOn: hasRT})
 }
 
@@ -132,7 +132,7 @@ func (d *dashboard) refresh(p *model.Profile) tea.Cmd {
 	if b := d.budgets[p.Name]; b.Used >= model.RefreshLimit {
 		return ask(&confirm{about: refreshOverQuestion{p.Name}, title: "Zoho's refresh budget is spent",
 			body: fmt.Sprintf("%s was refreshed %d times in the last 10 minutes. Zoho allows 10 and throttles past that, which can lock the refresh token out for a while. The budget frees up at %s.",
-				printable(p.Name), b.Used, b.NextFree.Local().Format("15:04:05")),
+				model.Printable(p.Name), b.Used, b.NextFree.Local().Format("15:04:05")),
 			yes: "refresh anyway", no: "wait"})
 	}
 	return d.startRefresh([]string{p.Name}, app.RefreshOptions{Force: true})

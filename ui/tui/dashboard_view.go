@@ -100,7 +100,7 @@ func (d *dashboard) header() string {
 	parts = append(parts, s.Subtle.Render(d.sort.String()))
 	left := strings.Join(parts, s.Faint.Render(" · "))
 	if d.c.Cfg.Demo != "" {
-		right := s.Badge.Render(printable(d.c.Cfg.Demo))
+		right := s.Badge.Render(model.Printable(d.c.Cfg.Demo))
 		gap := d.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 		if gap > 1 {
 			return left + strings.Repeat(" ", gap) + right

@@ -61,10 +61,10 @@ func (b *paneLines) secret(label, v string) {
 	case v == "":
 		b.add(label, s.Faint.Render("-"))
 	case !b.d.reveal:
-		b.add(label, s.Secret.Render(model.Redact(printable(v)))+s.Faint.Render("  "+keyName(b.d.c.Keys.Reveal)+" reveals"))
+		b.add(label, s.Secret.Render(model.Redact(model.Printable(v)))+s.Faint.Render("  "+keyName(b.d.c.Keys.Reveal)+" reveals"))
 	default:
 		b.line(s.Label.Render(label))
-		v = printable(v)
+		v = model.Printable(v)
 		for len(v) > b.inner {
 			b.line(v[:b.inner])
 			v = v[b.inner:]
@@ -77,7 +77,7 @@ func (b *paneLines) secret(label, v string) {
 func (d *dashboard) detailLines(p *model.Profile, inner int) []string {
 	s := d.c.Styles
 	b := &paneLines{d: d, inner: inner}
-	b.line(s.PaneTitle.Render(truncate(printable(p.Name), inner)))
+	b.line(s.PaneTitle.Render(truncate(model.Printable(p.Name), inner)))
 	// What the user asked for comes first, so that a short pane shows it:
 	// the secrets after v, else the token's life.
 	if d.reveal {
@@ -115,27 +115,27 @@ func (d *dashboard) detailLines(p *model.Profile, inner int) []string {
 // recordLines adds the rest of the record: where, who, what, and history.
 func (d *dashboard) recordLines(b *paneLines, p *model.Profile) {
 	s := d.c.Styles
-	b.add("Data center", printable(dcOrCustom(p))+"  "+s.Faint.Render(printable(p.AccountsServer)))
+	b.add("Data center", model.Printable(dcOrCustom(p))+"  "+s.Faint.Render(model.Printable(p.AccountsServer)))
 	b.add("Environment", string(p.Environment.OrDefault()))
-	b.add("API domain", printable(orDash(p.APIDomain)))
-	b.add("Account", printable(orDash(p.Account)))
-	b.add("Client", p.ClientType.Label()+", "+printable(string(p.Consent))+" consent")
-	b.add("Client id", printable(p.ClientID))
+	b.add("API domain", model.Printable(orDash(p.APIDomain)))
+	b.add("Account", model.Printable(orDash(p.Account)))
+	b.add("Client", p.ClientType.Label()+", "+model.Printable(string(p.Consent))+" consent")
+	b.add("Client id", model.Printable(p.ClientID))
 	if !d.reveal {
 		b.secret("Secret", p.ClientSecret)
 	}
 	if p.RedirectURI != "" {
-		b.add("Redirect", printable(p.RedirectURI))
+		b.add("Redirect", model.Printable(p.RedirectURI))
 	}
-	b.add("Scopes", printable(strings.Join(p.Scopes, ",")))
-	b.add("Tags", printable(orDash(strings.Join(p.Tags, ", "))))
+	b.add("Scopes", model.Printable(strings.Join(p.Scopes, ",")))
+	b.add("Tags", model.Printable(orDash(strings.Join(p.Tags, ", "))))
 	if p.Notes != "" {
-		b.add("Notes", printable(strings.Join(strings.Fields(p.Notes), " ")))
+		b.add("Notes", model.Printable(strings.Join(strings.Fields(p.Notes), " ")))
 	}
 	if len(d.events) > 0 {
 		b.line("", s.Label.Render("Recent events"))
 		for _, e := range d.events {
-			b.line(truncate(s.Faint.Render(e.At.Local().Format("01-02 15:04"))+" "+printable(string(e.Kind))+" "+s.Subtle.Render(printable(e.Detail)), b.inner))
+			b.line(truncate(s.Faint.Render(e.At.Local().Format("01-02 15:04"))+" "+model.Printable(string(e.Kind))+" "+s.Subtle.Render(model.Printable(e.Detail)), b.inner))
 		}
 	}
 }
@@ -144,4 +144,4 @@ func (d *dashboard) recordLines(b *paneLines, p *model.Profile) {
 // live error.
 type errString string
 
-func (e errString) Error() string { return printable(string(e)) }
+func (e errString) Error() string { return model.Printable(string(e)) }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"ztm/model"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -40,11 +42,11 @@ func (d *linkDialog) view(c *Common) string {
 	width := dialogWidth(c)
 	// The URL is the dialog's widest line, up to the whole screen: only
 	// the label is cut on a very narrow screen, never the link's target.
-	label := truncate(printable(d.url), max(c.Width-8, 10))
+	label := truncate(model.Printable(d.url), max(c.Width-8, 10))
 	copyKey := c.Keys.Copy
 	copyKey.SetHelp(keyName(copyKey), "copy the URL")
 	return s.Dialog.Render(s.DialogTitle.Render("Open the "+d.what+" yourself") + "\n\n" +
-		lipgloss.Wrap("No browser could be opened here ("+printable(d.why)+"). Open this URL wherever you are signed in to Zoho:", width, " ") + "\n\n" +
+		lipgloss.Wrap("No browser could be opened here ("+model.Printable(d.why)+"). Open this URL wherever you are signed in to Zoho:", width, " ") + "\n\n" +
 		s.Accent.Render(hyperlinkLabel(d.url, label)) + "\n\n" +
 		c.help(width).ShortHelpView([]key.Binding{copyKey, c.Keys.CloseHelp}))
 }

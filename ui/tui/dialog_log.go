@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"ztm/model"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -24,7 +25,7 @@ func newLogDialog(c *Common, log []logEntry) *logDialog {
 		if e.err {
 			st = s.StatusErr
 		}
-		text := lipgloss.Wrap(printableLines(e.text), width-9, " ")
+		text := lipgloss.Wrap(model.PrintableLines(e.text), width-9, " ")
 		for i, l := range strings.Split(text, "\n") {
 			prefix := strings.Repeat(" ", 9)
 			if i == 0 {
@@ -62,14 +63,4 @@ func (d *logDialog) view(c *Common) string {
 	s := c.Styles
 	hint := c.help(dialogWidth(c)).ShortHelpView([]key.Binding{c.Keys.Up, c.Keys.Down, c.Keys.CloseHelp})
 	return s.Dialog.Render(s.DialogTitle.Render("Messages") + "\n\n" + d.vp.View() + "\n\n" + hint)
-}
-
-// printableLines is printable for text that may hold several lines: each
-// line is made safe, the breaks are kept.
-func printableLines(s string) string {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = printable(l)
-	}
-	return strings.Join(lines, "\n")
 }

@@ -74,10 +74,10 @@ func (d *notesDialog) paste(text string) {
 func (d *notesDialog) view(c *Common) string {
 	s := c.Styles
 	var b strings.Builder
-	b.WriteString(s.DialogTitle.Render("Tags and notes of "+printable(d.orig.Name)) + "\n\n")
+	b.WriteString(s.DialogTitle.Render("Tags and notes of "+model.Printable(d.orig.Name)) + "\n\n")
 	b.WriteString(d.tags.View() + "\n" + d.notes.View() + "\n")
 	if d.err != "" {
-		b.WriteString("\n" + s.Error.Render(lipgloss.Wrap(printable(d.err), dialogWidth(c), " ")) + "\n")
+		b.WriteString("\n" + s.Error.Render(lipgloss.Wrap(model.Printable(d.err), dialogWidth(c), " ")) + "\n")
 	}
 	k := c.Keys
 	b.WriteString("\n" + c.help(dialogWidth(c)).ShortHelpView([]key.Binding{k.FormSave, k.FormNext, k.FormCancel}))

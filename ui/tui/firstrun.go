@@ -173,7 +173,7 @@ func (f *firstRun) View() string {
 	switch f.step {
 	case stepWelcome:
 		b.WriteString(wrapIndent("ztm keeps the client ids and secrets, refresh tokens and access tokens of your Zoho orgs, in every data center, in one encrypted file:", w, "  ") + "\n\n")
-		b.WriteString("    " + s.Accent.Render(printable(f.c.Cfg.Paths.Vault)) + "\n\n")
+		b.WriteString("    " + s.Accent.Render(model.Printable(f.c.Cfg.Paths.Vault)) + "\n\n")
 		b.WriteString(wrapIndent("It is encrypted with age and only ever decrypted in memory: nothing is written to disk in plaintext. Choose what unlocks it:", w, "  ") + "\n\n")
 		b.WriteString(wrapIndent(s.Key.Render(keyName(f.c.Keys.ChoosePassphrase))+"  a passphrase "+s.Faint.Render("(typed when ztm starts; scripts can use ZTM_PASSPHRASE)"), w, "  ") + "\n")
 		b.WriteString(wrapIndent(s.Key.Render(keyName(f.c.Keys.ChooseKeyFile))+"  a key file   "+s.Faint.Render("(identity.txt beside the vault: nothing to type; keep it private)"), w, "  ") + "\n")
@@ -193,7 +193,7 @@ func (f *firstRun) View() string {
 		b.WriteString("  " + f.spin.View() + " creating the vault…\n")
 	}
 	if f.err != "" {
-		b.WriteString("\n" + wrapIndent(s.Error.Render(printable(f.err)), w, "  ") + "\n")
+		b.WriteString("\n" + wrapIndent(s.Error.Render(model.Printable(f.err)), w, "  ") + "\n")
 	}
 	return b.String()
 }

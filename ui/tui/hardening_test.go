@@ -48,24 +48,6 @@ func TestDashboardNeutralisesTerminalEscapesInStoredText(t *testing.T) {
 	h.wantView(`boom\x1b]0;pwned\x07 \u202eevil`, `x\x1b[2Jy\x9b`)
 }
 
-func TestPrintableKeepsPlainTextAndEscapesTheRest(t *testing.T) {
-	for in, want := range map[string]string{
-		"crm-eu":         "crm-eu",
-		"café ✓":         "café ✓",
-		"a\x1bb":         `a\x1bb`,
-		"a\nb\tc":        `a\x0ab\x09c`,
-		"del\x7f":        `del\x7f`,
-		"c1\u0085":       `c1\x85`,
-		"bidi\u2066x":    `bidi\u2066x`,
-		"bad\xffutf8":    `bad\xffutf8`,
-		"mark\u200fdone": `mark\u200fdone`,
-	} {
-		if got := printable(in); got != want {
-			t.Errorf("printable(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // Hints that name a key are built from the key map: rebinding the key
 // changes the hint, and the hinted key does what the hint says.
 func TestHintsNameTheBoundKey(t *testing.T) {

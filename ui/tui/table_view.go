@@ -90,7 +90,7 @@ func (d *dashboard) list() string {
 	t := &d.table
 	switch {
 	case d.loadErr != nil && !d.loaded:
-		b.WriteString(s.Error.Render("  could not read the vault: " + printable(d.loadErr.Error())))
+		b.WriteString(s.Error.Render("  could not read the vault: " + model.Printable(d.loadErr.Error())))
 		return b.String()
 	case !d.loaded:
 		return b.String() + s.Faint.Render("  loading…")
@@ -106,7 +106,7 @@ func (d *dashboard) list() string {
 		}
 		r := t.rows[i]
 		if r.p < 0 {
-			b.WriteString(s.GroupHead.Render(truncate("  "+printable(r.header), w)))
+			b.WriteString(s.GroupHead.Render(truncate("  "+model.Printable(r.header), w)))
 			continue
 		}
 		b.WriteString(d.renderRow(&t.profiles[r.p], cols, i == t.cursor, w))
@@ -138,7 +138,7 @@ func (d *dashboard) renderRow(p *model.Profile, cols []column, selected bool, wi
 	b.WriteString(gutter)
 	for _, c := range cols {
 		text, paint := d.cell(p, c.title, c.width)
-		cell := padRight(truncate(printable(text), c.width), c.width)
+		cell := padRight(truncate(model.Printable(text), c.width), c.width)
 		if paint != nil && !selected {
 			cell = paint.Render(cell)
 		}

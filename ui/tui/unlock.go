@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"ztm/model"
 	"ztm/vault"
 )
 
@@ -100,7 +101,7 @@ func (u *unlock) Update(msg tea.Msg) (screen, tea.Cmd) {
 		u.spin.stop()
 		u.what = "the vault"
 		if !strings.HasSuffix(u.c.Cfg.Paths.Identity, ".age") {
-			u.what = "the SSH key " + printable(u.c.Cfg.Paths.Identity)
+			u.what = "the SSH key " + model.Printable(u.c.Cfg.Paths.Identity)
 		}
 		return u, u.input.Focus()
 	case unlockFailedMsg:
@@ -145,11 +146,11 @@ func (u *unlock) View() string {
 	s := u.c.Styles
 	var b strings.Builder
 	b.WriteString("\n  " + s.Title.Render("ztm") + s.Subtle.Render("  Zoho token manager") + "\n\n")
-	b.WriteString("  " + s.Faint.Render(printable(u.c.Cfg.Paths.Vault)) + "\n\n")
+	b.WriteString("  " + s.Faint.Render(model.Printable(u.c.Cfg.Paths.Vault)) + "\n\n")
 	switch {
 	case u.fatal:
 		b.WriteString("  " + s.Error.Render("The vault cannot be opened.") + "\n\n")
-		b.WriteString(wrapIndent(printable(u.err.Error()), u.width, "  ") + "\n\n")
+		b.WriteString(wrapIndent(model.Printable(u.err.Error()), u.width, "  ") + "\n\n")
 		b.WriteString("  " + s.Faint.Render("Nothing was changed. "+keyName(u.c.Keys.Quit)+" quits.") + "\n")
 		return b.String()
 	case u.busy && !u.asking:
