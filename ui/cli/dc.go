@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -118,7 +120,9 @@ moved, and table entries Zoho does not list (kept: China has its own list).
 
 --write FILE writes the added and moved servers as a file for ZTM_DATACENTERS
 (mode 0600); an existing file is overwritten only with --force. The file holds
-what differs from the table in use now, ZTM_DATACENTERS included.
+what differs from the table in use now, ZTM_DATACENTERS included; written over
+the file ZTM_DATACENTERS names, it updates that file's entries and keeps the
+others.
 
 When a vault exists, Zoho's list is also kept in its settings (not a secret),
 so a pasted redirect URL naming a server on that list is trusted; any other
@@ -169,14 +173,63 @@ func runDCSync(ctx context.Context, o *DCSyncOptions) error {
 		fmt.Fprintf(e.Stderr, "the table already has every server on Zoho's list: nothing written to %s\n", cut(o.Write))
 		return nil
 	}
-	if err := writeOverrides(o.Write, oauth.RenderOverrides(d), o.Force); err != nil {
+	data := oauth.RenderOverrides(d)
+	cur := e.Getenv(oauth.DataCentersEnv)
+	inUse := cur != "" && sameFile(cur, o.Write)
+	if inUse {
+		// The diff is against the table this very file makes: writing the
+		// diff alone would drop what the file set before.
+		if data, err = mergeOverrides(o.Write, data); err != nil {
+			return err
+		}
+	}
+	if err := writeOverrides(o.Write, data, o.Force); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "wrote %s: point %s at it to use it\n", cut(o.Write), oauth.DataCentersEnv)
-	if cur := e.Getenv(oauth.DataCentersEnv); cur != "" && !sameFile(cur, o.Write) {
-		fmt.Fprintf(e.Stderr, "note: %s names %s now; the new file holds only what still differs from it: merge the two\n", oauth.DataCentersEnv, cut(cur))
+	switch {
+	case inUse:
+		fmt.Fprintf(e.Stderr, "updated %s, which %s names: its other entries are kept\n", cut(o.Write), oauth.DataCentersEnv)
+	case cur != "":
+		fmt.Fprintf(e.Stderr, "wrote %s; note: %s names %s now, and the new file holds only what still differs from it: merge the two\n",
+			cut(o.Write), oauth.DataCentersEnv, cut(cur))
+	default:
+		fmt.Fprintf(e.Stderr, "wrote %s: point %s at it to use it\n", cut(o.Write), oauth.DataCentersEnv)
 	}
 	return nil
+}
+
+// mergeOverrides puts the entries of add over those of the override file
+// at path, matching them by id, and returns the whole list.
+func mergeOverrides(path string, add []byte) ([]byte, error) {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var list, news []map[string]any
+	if err := json.Unmarshal(old, &list); err != nil {
+		return nil, fmt.Errorf("%s is not a JSON list of data centers (%v): fix it, or write elsewhere", cut(path), err)
+	}
+	if err := json.Unmarshal(add, &news); err != nil {
+		return nil, err
+	}
+	byID := map[string]map[string]any{}
+	for _, dc := range list {
+		if id, ok := dc["id"].(string); ok {
+			byID[strings.ToUpper(id)] = dc
+		}
+	}
+	for _, n := range news {
+		id, _ := n["id"].(string)
+		if dc, ok := byID[strings.ToUpper(id)]; ok {
+			for k, v := range n {
+				dc[k] = v
+			}
+			continue
+		}
+		list = append(list, n)
+	}
+	out, err := json.MarshalIndent(list, "", "  ")
+	return append(out, '\n'), err
 }
 
 // keepServerList saves Zoho's list in the vault when there is one; it

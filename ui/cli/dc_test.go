@@ -102,6 +102,37 @@ func TestDCSync(t *testing.T) {
 	w.run("dc", "sync", "--force").wantErr(t, ExitUsage, "--force goes with --write FILE")
 }
 
+// Written over the file ZTM_DATACENTERS names, dc sync updates it: what
+// that file set before is kept.
+func TestDCSyncUpdatesTheFileInUse(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	file := w.env[oauth.DataCentersEnv]
+	w.zoho.SetServerLocation("xx", "https://accounts.zoho.xx")
+	w.run("dc", "sync", "--write", file).wantErr(t, ExitUsage, "exists: --force overwrites it")
+	r := w.run("dc", "sync", "--write", file, "--force").want(t, 0)
+	if !strings.Contains(r.stderr, "its other entries are kept") {
+		t.Errorf("dc sync --write over the file in use:\n%s", r)
+	}
+	dcs, err := oauth.LoadDataCenters(func(string) string { return file })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if xx, _ := dcs.ByID("XX"); xx.AccountsServer != "https://accounts.zoho.xx" {
+		t.Errorf("XX: %+v", xx)
+	}
+	for _, dc := range w.dcs.All() {
+		if got, _ := dcs.ByID(dc.ID); got.AccountsServer != dc.AccountsServer || got.APIDomain != dc.APIDomain {
+			t.Errorf("%s was %s %s, is %s %s", dc.ID, dc.AccountsServer, dc.APIDomain, got.AccountsServer, got.APIDomain)
+		}
+	}
+	// The table now agrees with Zoho's list.
+	r = w.run("dc", "sync").want(t, 0)
+	if !strings.Contains(r.stdout, "The table has every server on it.") {
+		t.Errorf("after the update:\n%s", r)
+	}
+}
+
 func TestDCSyncUnreachable(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
