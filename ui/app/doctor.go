@@ -227,7 +227,9 @@ func (k *checkup) finish() {
 			k.c.TokenState = "valid"
 		}
 	}
-	if !k.c.SkewKnown {
+	if !k.c.SkewKnown && k.c.Refreshed {
+		// The refresh's answer measured it; without one, what the meter
+		// holds is another call's.
 		if skew, at, ok := k.s.Zoho.Skew.Last(); ok && !at.Before(k.start) {
 			k.c.Skew, k.c.SkewKnown = skew, true
 		}

@@ -118,6 +118,14 @@ func TestDoctorHealthyProfile(t *testing.T) {
 	if n := w.zoho.Requests(fakezoho.EndpointCRMOrg); n != 1 {
 		t.Errorf("%d liveness calls, want 1", n)
 	}
+
+	// Accounts' own call proves a token whose only product is the user's
+	// profile; a scope of a product ztm cannot call is said so.
+	w.live("me", nil, withScopes("AaaServer.profile.READ"))
+	w.live("mail", nil, withScopes("ZohoMail.messages.READ"))
+	r = w.doctor("me", "mail").want(t, 0)
+	r.says(t, "me (EU, ", "Accounts GET "+w.zoho.URL("EU")+"/oauth/user/info: ok",
+		"mail (EU, ", "no liveness call: none of mail's scopes names CRM, Books, Desk or Accounts", "not measured")
 }
 
 // Each product refusal, as the fake's API answers it, is explained in the
