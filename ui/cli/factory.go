@@ -42,6 +42,11 @@ func (f *Factory) Open() (*app.Session, error) {
 		return nil, err
 	}
 	f.warn(s.Vault)
+	// Zoho's server list, as ztm dc sync kept it, is trusted for pasted
+	// redirects; without it only the table and the profile's own server are.
+	if err := s.TrustServerList(); err != nil {
+		fmt.Fprintf(f.Env.Stderr, "ztm: warning: %s\n", oneLine(err))
+	}
 	return s, nil
 }
 
