@@ -23,12 +23,16 @@ type TokenOptions struct {
 	Strict bool
 	// Command is exec's command line (after --).
 	Command []string
+	// Server is --server: a token server's URL (else ZTM_SERVER); with
+	// one, the token comes from it and no vault is opened.
+	Server string
 }
 
 // addTokenFlags registers the flags token, header and exec share.
 func addTokenFlags(cmd *cobra.Command, o *TokenOptions) {
 	cmd.Flags().DurationVar(&o.MinValid, "min-valid", 5*time.Minute, "refresh when the token has less than this left")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "fail when a needed refresh fails, even if the stored token is still valid")
+	cmd.Flags().StringVar(&o.Server, "server", "", "ask this token server (ztm serve) instead of the vault; the credential is $ZTM_SERVER_TOKEN (default: $ZTM_SERVER)")
 	cmd.ValidArgsFunction = completeProfiles(o.F, 1)
 }
 
@@ -111,6 +115,10 @@ func runToken(ctx context.Context, o *TokenOptions) error {
 // for three than by none (unless --strict).
 func freshToken(ctx context.Context, o *TokenOptions) (model.Profile, error) {
 	e := o.F.Env
+	// A token server or an unlocked agent answers without the vault's key.
+	if p, ok, err := tokenFromService(ctx, o); ok {
+		return p, err
+	}
 	v, err := o.F.openVault()
 	if err != nil {
 		return model.Profile{}, err
