@@ -91,6 +91,13 @@ func TestUnlockTokenLockWithTheBinary(t *testing.T) {
 	if r := runBinary(t, bin, env, "token", "crm"); r.code != ExitLocked || !strings.Contains(r.stderr, "set ZTM_PASSPHRASE") {
 		t.Fatalf("before unlock:\n%s", r)
 	}
+	// Without a passphrase to hand over, no agent is started.
+	if r := runBinary(t, bin, env, "unlock"); r.code != ExitLocked || !strings.Contains(r.stderr, "set ZTM_PASSPHRASE") {
+		t.Fatalf("unlock with no passphrase and no terminal:\n%s", r)
+	}
+	if r := runBinary(t, bin, env, "agent", "status"); r.stdout != "no agent runs\n" {
+		t.Fatalf("unlock with no passphrase left an agent:\n%s", r)
+	}
 	r := runBinary(t, bin, withPass, "unlock", "--idle", "5m")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "unlocked until ") {
 		t.Fatalf("unlock:\n%s", r)

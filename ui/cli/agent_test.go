@@ -141,6 +141,10 @@ func TestUnlockAKeyFileVaultAsksNothing(t *testing.T) {
 	if len(term.asked) != 0 {
 		t.Errorf("unlocking a key-file vault asked %q", term.asked)
 	}
+	w.run("lock").want(t, 0)
+	if r := w.run("unlock", "--idle", "1h").want(t, 0); !strings.Contains(r.stderr, "keeps its own --idle and --max") || r.stdout != "unlocked until 09:45\n" {
+		t.Errorf("unlock --idle with an agent running:\n%s", r)
+	}
 	r := w.run("agent", "status").want(t, 0)
 	if want := "running since 09:30 (pid "; !strings.HasPrefix(r.stdout, want) ||
 		!strings.HasSuffix(r.stdout, " for "+w.paths.Vault+", unlocked, forgets the key at 09:45\n") {
@@ -290,5 +294,23 @@ func TestAgentKeyFuncOpensTheVault(t *testing.T) {
 	defer v.Close()
 	if p, err := v.Profile("crm"); err != nil || p.Token == nil {
 		t.Fatalf("the vault opened with the agent's key: %v", err)
+	}
+}
+
+// A profile added by another process after the agent unlocked is served
+// at once, not reported missing from the agent's stale copy.
+func TestTokenThroughTheAgentSeesOtherProcessesChanges(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.add("crm")
+	w.startAgent()
+	w.run("unlock").want(t, 0)
+	w.run("token", "crm").want(t, 0)
+	w.add("books") // another process
+	if r := w.run("token", "books").want(t, 0); r.stdout != testAccess+".books\n" {
+		t.Errorf("a profile added after unlock: %q", r.stdout)
+	}
+	if n := w.zoho.Requests(fakezoho.EndpointRefresh); n != 0 {
+		t.Errorf("%d refresh calls for valid tokens", n)
 	}
 }

@@ -19,6 +19,8 @@ type UnlockOptions struct {
 	// Idle and Max are the agent's --idle and --max, for an agent this
 	// command starts; a running agent keeps its own.
 	Idle, Max time.Duration
+	// timesGiven says --idle or --max was given.
+	timesGiven bool
 }
 
 // spawnTimeout bounds how long ztm unlock waits for the agent it started
@@ -41,6 +43,7 @@ the README first: any process of yours can ask the agent while it is unlocked.`,
   ztm unlock --idle 1h --max 8h`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.timesGiven = cmd.Flags().Changed("idle") || cmd.Flags().Changed("max")
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -63,21 +66,34 @@ func runUnlock(ctx context.Context, o *UnlockOptions) error {
 	if err != nil {
 		return err
 	}
-	st, c, err := o.agent(ctx, p)
-	if err != nil {
-		return err
+	sock := service.AgentSocketPath(e.Getenv)
+	c := service.NewAgentClient(sock)
+	st, err := c.Status(ctx)
+	running := err == nil
+	if err != nil && !errors.Is(err, service.ErrNoAgent) {
+		return serviceFailure(err, "", false)
 	}
-	if st.Vault != p.Vault {
+	if running && st.Vault != p.Vault {
 		return usagef("the agent on %s serves %s, not %s: stop it (ztm agent stop), or set %s to run another beside it",
-			service.AgentSocketPath(e.Getenv), st.Vault, p.Vault, service.EnvAgentSock)
+			sock, st.Vault, p.Vault, service.EnvAgentSock)
+	}
+	if running && o.timesGiven {
+		fmt.Fprintln(e.Stderr, "ztm: note: the agent already runs and keeps its own --idle and --max; ztm agent stop, then ztm unlock, to change them")
 	}
 	if st.Unlocked {
 		fmt.Fprintf(e.Stdout, "already unlocked until %s\n", clockTime(st.ForgetAt, e.Now()))
 		return nil
 	}
+	// The passphrase first: without one there is no point starting an
+	// agent that would stay locked.
 	pass := ""
 	if needsPassphrase(p) {
 		if pass, err = f.passphrase(p)(); err != nil {
+			return err
+		}
+	}
+	if !running {
+		if err := o.spawn(ctx, p, sock); err != nil {
 			return err
 		}
 	}
@@ -90,39 +106,25 @@ func runUnlock(ctx context.Context, o *UnlockOptions) error {
 	return nil
 }
 
-// agent returns the running agent's status and client, starting the
-// agent first when none runs.
-func (o *UnlockOptions) agent(ctx context.Context, p vault.Paths) (service.Status, *service.Client, error) {
-	sock := service.AgentSocketPath(o.F.Env.Getenv)
-	c := service.NewAgentClient(sock)
-	st, err := c.Status(ctx)
-	if err == nil || !errors.Is(err, service.ErrNoAgent) {
-		if err != nil {
-			return st, nil, serviceFailure(err, "", false)
-		}
-		return st, c, nil
-	}
+// spawn starts the agent for the vault at p in the background and waits
+// until it answers on sock.
+func (o *UnlockOptions) spawn(ctx context.Context, p vault.Paths, sock string) error {
 	exe := o.F.Executable
 	if exe == "" {
+		var err error
 		if exe, err = os.Executable(); err != nil {
-			return st, nil, fmt.Errorf("cannot find the ztm binary to start the agent with (%v): run ztm agent in another terminal, then ztm unlock", err)
+			return fmt.Errorf("cannot find the ztm binary to start the agent with (%v): run ztm agent in another terminal, then ztm unlock", err)
 		}
 	}
 	// The resolved paths, not the flags: the agent must serve exactly
 	// the vault this command names, whatever its working directory.
 	args := []string{"agent", "--vault", p.Vault, "--identity", p.Identity,
 		"--idle", o.Idle.String(), "--max", o.Max.String()}
-	if err := service.SpawnAgent(ctx, exe, args, sock, spawnTimeout); err != nil {
-		if errors.Is(err, context.Canceled) {
-			return st, nil, err
-		}
-		return st, nil, exitStatus{code: ExitNetwork, msg: "cannot start the agent: " + oneLine(err)}
+	err := service.SpawnAgent(ctx, exe, args, sock, spawnTimeout)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return exitStatus{code: ExitNetwork, msg: "cannot start the agent: " + oneLine(err)}
 	}
-	st, err = c.Status(ctx)
-	if err != nil {
-		return st, nil, serviceFailure(err, "", false)
-	}
-	return st, c, nil
+	return err
 }
 
 // errAsked stops vault.LoadKey at the passphrase prompt.
