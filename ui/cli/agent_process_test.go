@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -232,4 +233,63 @@ func TestServeKilledDuringARefresh(t *testing.T) {
 	if got := w.stored()["crm"].Token.AccessToken; got != tok {
 		t.Errorf("the vault holds %q, the server served %q", got, tok)
 	}
+}
+
+// ztm agent in the foreground: one JSON line saying where it listens,
+// a line per token without a secret, and on SIGTERM it forgets the key and
+// exits 0, after which nothing answers on the socket.
+func TestAgentInTheForeground(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the ztm binary")
+	}
+	bin := ztmBinary(t)
+	w := newWallClockPassphraseWorld(t)
+	w.add("crm")
+	sock := w.env[service.EnvAgentSock]
+	killAgentAtCleanup(t, sock)
+	c := exec.Command(bin, "agent", "--idle", "2m")
+	c.Env = w.environ()
+	var logs syncBuffer
+	c.Stderr = &logs
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	cl := service.NewAgentClient(sock)
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(logs.String(), `"msg":"listening"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ztm agent did not start:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := cl.Unlock(ctx, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cl.Token(ctx, "crm", 0)
+	if err != nil || tok.AccessToken != testAccess+".crm" {
+		t.Fatalf("token from ztm agent: %v", err)
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("ztm agent on SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("ztm agent did not stop on SIGTERM")
+	}
+	if _, err := cl.Status(ctx); !errors.Is(err, service.ErrNoAgent) {
+		t.Errorf("after ztm agent stopped, the socket answers: %v", err)
+	}
+	out := logs.String()
+	for _, want := range []string{`"socket":"` + sock + `"`, `"idle":"2m0s"`, `"profile":"crm","result":"ok"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the agent's log does not say %s:\n%s", want, out)
+		}
+	}
+	noSecrets(t, "the agent's log", out, testPassword, testAccess, testSecret, w.refreshTokens["crm"])
 }
