@@ -16,6 +16,9 @@ type Factory struct {
 	Env Env
 	// VaultFlag and IdentityFlag are --vault and --identity.
 	VaultFlag, IdentityFlag string
+	// Executable is the ztm binary `ztm unlock` starts an agent with;
+	// empty means this process's own (os.Executable).
+	Executable string
 }
 
 // appEnv is the part of the environment the use cases need.
@@ -28,11 +31,29 @@ func (f *Factory) Paths() (vault.Paths, error) {
 	return vault.ResolvePaths(f.VaultFlag, f.IdentityFlag, f.Env.Getenv)
 }
 
-// Open unlocks the vault and returns a session of use cases on it. A
-// passphrase comes from ZTM_PASSPHRASE or the terminal; identity files
-// and SSH keys need none. The vault is opened lazily: most commands only
-// read, and the first change loads it fully.
+// Open unlocks the vault and returns a session of use cases on it:
+// through the agent when one runs unlocked on this vault, else with a
+// passphrase from ZTM_PASSPHRASE or the terminal (identity files and SSH
+// keys need none). The vault is opened lazily: most commands only read,
+// and the first change loads it fully.
 func (f *Factory) Open() (*app.Session, error) {
+	p, err := f.Paths()
+	if err != nil {
+		return nil, err
+	}
+	if s, ok, err := f.openWithAgent(p); ok {
+		if err == nil {
+			f.warn(s.Vault)
+		}
+		return s, err
+	}
+	return f.OpenOwnKey()
+}
+
+// OpenOwnKey is Open without the agent: for the commands that need the
+// vault's own key in this process (a new passphrase wraps the identity,
+// which the agent never hands out; recipients are compared with it).
+func (f *Factory) OpenOwnKey() (*app.Session, error) {
 	p, err := f.Paths()
 	if err != nil {
 		return nil, err

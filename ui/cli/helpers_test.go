@@ -17,6 +17,7 @@ import (
 	"ztm/model"
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/ui/app/service"
 	"ztm/ui/tui"
 	"ztm/vault"
 )
@@ -146,6 +147,8 @@ func newBareWorldClock(t testing.TB, now func() time.Time, clk *clock) *world {
 	w.env[vault.EnvVault] = filepath.Join(dir, vault.VaultFile)
 	// Nothing may come from the real user's config.
 	w.env["XDG_CONFIG_HOME"] = filepath.Join(base, "config")
+	// Nor from the user's agent: each world has its own socket.
+	w.env[service.EnvAgentSock] = agentSockPath(t)
 	p, err := vault.ResolvePaths(w.env[vault.EnvVault], "", w.getenv)
 	if err != nil {
 		t.Fatal(err)
