@@ -103,6 +103,11 @@ type GrantFlow struct {
 	Orig *model.Profile
 	// Hooks are the face's.
 	Hooks GrantHooks
+	// Method, when set, is the grant path to take instead of the one the
+	// profile implies: a server-based client with a loopback redirect may
+	// still paste the URL the browser landed on (consent from another
+	// machine). [GrantFlow.Run] refuses a path the client cannot take.
+	Method model.GrantMethod
 }
 
 // NewGrantFlow prepares a grant for p.
@@ -113,7 +118,11 @@ func (s *Session) NewGrantFlow(p model.Profile, h GrantHooks) *GrantFlow {
 // Run gets the grant and saves the profile with its tokens; the profile
 // returned is the one saved.
 func (g *GrantFlow) Run(ctx context.Context) (model.Profile, error) {
-	switch g.Profile.GrantMethod() {
+	m, err := GrantFor(g.Profile, g.Method)
+	if err != nil {
+		return g.Profile, err
+	}
+	switch m {
 	case model.GrantClientCredentials:
 		r, err := g.s.Zoho.ClientCredentials(ctx, g.Profile)
 		if err != nil {
@@ -254,4 +263,35 @@ func (g *GrantFlow) openBrowser(url string) {
 		return
 	}
 	g.Hooks.report(GrantStep{Stage: StageBrowser, URL: url, Err: g.Hooks.OpenURL(url)})
+}
+
+// GrantFor is the grant path p takes when want is asked for (empty: the
+// one its settings imply). A path its client type cannot take is a usage
+// error that names the ones it can: the client type is registered in the
+// API Console, and changing it is an edit, not a consent.
+func GrantFor(p model.Profile, want model.GrantMethod) (model.GrantMethod, error) {
+	own := p.GrantMethod()
+	if want == "" || want == own {
+		return own, nil
+	}
+	ok := false
+	var can string
+	switch p.ClientType {
+	case model.ServerClient:
+		_, _, loop := model.LoopbackRedirect(p.RedirectURI)
+		ok = want == model.GrantPasteURL || want == model.GrantLoopback && loop
+		can = "paste"
+		if loop {
+			can = "loopback or paste"
+		}
+	case model.SelfClient:
+		can = string(own)
+	case model.NonBrowserClient:
+		can = "device"
+	}
+	if !ok {
+		return "", usageError{fmt.Errorf("%s is a %s client, whose grant is %s, not %s; change the client with an edit first",
+			p.Name, p.ClientType.Label(), can, want)}
+	}
+	return want, nil
 }
