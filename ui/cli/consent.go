@@ -41,10 +41,10 @@ profile keeps its history. Ctrl+C cancels and changes nothing.`,
 		Example: `  ztm consent crm-eu
   echo "$CODE" | ztm consent crm-eu
   ztm consent books --grant paste`,
-		Args:              exactArgs(1, "one profile name"),
+		Args:              profileArg,
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}

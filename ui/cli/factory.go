@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"ztm/model"
 	"ztm/ui/app"
 	"ztm/vault"
@@ -16,6 +18,9 @@ type Factory struct {
 	Env Env
 	// VaultFlag and IdentityFlag are --vault and --identity.
 	VaultFlag, IdentityFlag string
+	// named is the command that was given no profile name, for the
+	// message when no default stands in either.
+	named *cobra.Command
 }
 
 // appEnv is the part of the environment the use cases need.
@@ -45,10 +50,15 @@ func (f *Factory) Open() (*app.Session, error) {
 	return s, nil
 }
 
-// OpenProfile opens the session and reads one profile from it.
+// OpenProfile opens the session and reads one profile from it; an empty
+// name is the default profile (see defaultName).
 func (f *Factory) OpenProfile(name string) (*app.Session, model.Profile, error) {
 	s, err := f.Open()
 	if err != nil {
+		return nil, model.Profile{}, err
+	}
+	if err := f.resolveName(s.Vault, &name); err != nil {
+		s.Close()
 		return nil, model.Profile{}, err
 	}
 	p, err := s.Vault.Profile(name)

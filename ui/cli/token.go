@@ -44,9 +44,9 @@ If that refresh fails while the stored token is still valid, the stored
 token is printed with a warning on stderr (--strict makes it a failure).`,
 		Example: `  curl -H "Authorization: Zoho-oauthtoken $(ztm token crm-eu)" https://www.zohoapis.eu/crm/v8/org
   ztm token books --json | jq -r .expires_at`,
-		Args: exactArgs(1, "one profile name"),
+		Args: profileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -65,9 +65,9 @@ func NewCmdHeader(f *Factory, runF func(context.Context, *TokenOptions) error) *
 		Use:     "header NAME [--min-valid 5m] [--strict]",
 		Short:   "print the Authorization header for a profile",
 		Example: `  curl -H "$(ztm header crm-eu)" https://www.zohoapis.eu/crm/v8/org`,
-		Args:    exactArgs(1, "one profile name"),
+		Args:    profileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -116,6 +116,9 @@ func freshToken(ctx context.Context, o *TokenOptions) (model.Profile, error) {
 		return model.Profile{}, err
 	}
 	defer v.Close()
+	if err := o.F.resolveName(v, &o.Name); err != nil {
+		return model.Profile{}, err
+	}
 	// The common case, a valid token, needs neither the lock nor Zoho's
 	// table of data centers.
 	stored, serr := v.Profile(o.Name)
