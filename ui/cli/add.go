@@ -166,7 +166,12 @@ func runAdd(ctx context.Context, o *AddOptions) error {
 		_, err := fmt.Fprintf(e.Stdout, "saved %s without tokens; to get them, %s\n", p.Name, grantHint(p.Name))
 		return err
 	}
-	saved, err := grantRun{f: o.F, s: s, in: in, wait: o.Wait}.run(ctx, p, nil)
+	g := grantRun{f: o.F, s: s, in: in, wait: o.Wait}
+	if o.Grant != "" {
+		// paste on a loopback redirect: the grant asked, not the one implied.
+		g.method, _ = app.ParseGrant(o.Grant)
+	}
+	saved, err := g.run(ctx, p, nil)
 	if err != nil {
 		return err
 	}

@@ -138,6 +138,9 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 		return err
 	}
 	g := grantRun{f: o.F, s: s, in: in, wait: o.Wait}
+	if o.Flags != nil && o.Flags.Changed("grant") {
+		g.method = sp.Grant
+	}
 	if o.Code {
 		return saveWithConsent(ctx, g, p, old)
 	}
