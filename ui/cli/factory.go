@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"ztm/model"
 	"ztm/ui/app"
 	"ztm/vault"
@@ -19,6 +21,9 @@ type Factory struct {
 	// Executable is the ztm binary `ztm unlock` starts an agent with;
 	// empty means this process's own (os.Executable).
 	Executable string
+	// named is the command that was given no profile name, for the
+	// message when no default stands in either.
+	named *cobra.Command
 }
 
 // appEnv is the part of the environment the use cases need.
@@ -71,10 +76,15 @@ func (f *Factory) OpenOwnKey() (*app.Session, error) {
 	return s, nil
 }
 
-// OpenProfile opens the session and reads one profile from it.
+// OpenProfile opens the session and reads one profile from it; an empty
+// name is the default profile (see defaultName).
 func (f *Factory) OpenProfile(name string) (*app.Session, model.Profile, error) {
 	s, err := f.Open()
 	if err != nil {
+		return nil, model.Profile{}, err
+	}
+	if err := f.resolveName(s.Vault, &name); err != nil {
+		s.Close()
 		return nil, model.Profile{}, err
 	}
 	p, err := s.Vault.Profile(name)

@@ -56,6 +56,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdDoctor(f, nil), NewCmdDC(f),
 		NewCmdUnlock(f, nil), NewCmdLock(f, nil), NewCmdAgent(f, nil),
 		NewCmdServe(f, nil),
+		NewCmdUse(f),
 	)
 	return root
 }

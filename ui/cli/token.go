@@ -52,9 +52,9 @@ serve) with the credential in ZTM_SERVER_TOKEN, and no vault is needed.`,
 		Example: `  curl -H "Authorization: Zoho-oauthtoken $(ztm token crm-eu)" https://www.zohoapis.eu/crm/v8/org
   ztm token books --json | jq -r .expires_at
   ZTM_SERVER_TOKEN=ztmr_... ztm token crm-eu --server https://tokens.example.com:8377`,
-		Args: exactArgs(1, "one profile name"),
+		Args: profileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -73,9 +73,9 @@ func NewCmdHeader(f *Factory, runF func(context.Context, *TokenOptions) error) *
 		Use:     "header NAME [--min-valid 5m] [--strict] [--server URL]",
 		Short:   "print the Authorization header for a profile",
 		Example: `  curl -H "$(ztm header crm-eu)" https://www.zohoapis.eu/crm/v8/org`,
-		Args:    exactArgs(1, "one profile name"),
+		Args:    profileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -128,6 +128,9 @@ func freshToken(ctx context.Context, o *TokenOptions) (model.Profile, error) {
 		return model.Profile{}, err
 	}
 	defer v.Close()
+	if err := o.F.resolveName(v, &o.Name); err != nil {
+		return model.Profile{}, err
+	}
 	// The common case, a valid token, needs neither the lock nor Zoho's
 	// table of data centers.
 	stored, serr := v.Profile(o.Name)
