@@ -12,7 +12,7 @@ import (
 
 const profileColumns = `p.id, p.name, p.dc, p.accounts_server, p.api_domain, p.client_type,
 	p.client_id, p.client_secret, p.redirect_uri, p.scopes, p.consent, p.account, p.tags,
-	p.notes, p.keep_alive, p.created_at, p.updated_at,
+	p.notes, p.keep_alive, p.environment, p.client_credentials, p.soid, p.created_at, p.updated_at,
 	t.profile_id, t.access_token, t.refresh_token, t.token_type, t.expires_at, t.obtained_at,
 	t.granted_scopes, t.health, t.last_refresh_at, t.last_error`
 
@@ -22,22 +22,23 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanProfile(r rowScanner) (model.Profile, error) {
 	var p model.Profile
-	var scopes, tags, clientType, consent string
-	var keepAlive int
+	var scopes, tags, clientType, consent, env string
+	var keepAlive, clientCreds int
 	var created, updated int64
 	var tokID sql.NullInt64
 	var access, refresh, typ, granted, health, lastErr sql.NullString
 	var expires, obtained, lastRefresh sql.NullInt64
 	err := r.Scan(&p.ID, &p.Name, &p.DC, &p.AccountsServer, &p.APIDomain, &clientType,
 		&p.ClientID, &p.ClientSecret, &p.RedirectURI, &scopes, &consent, &p.Account, &tags,
-		&p.Notes, &keepAlive, &created, &updated,
+		&p.Notes, &keepAlive, &env, &clientCreds, &p.SOID, &created, &updated,
 		&tokID, &access, &refresh, &typ, &expires, &obtained, &granted, &health, &lastRefresh, &lastErr)
 	if err != nil {
 		return p, err
 	}
 	p.ClientType, p.Consent = model.ClientType(clientType), model.Consent(consent)
 	p.Scopes, p.Tags = splitList(scopes), splitList(tags)
-	p.KeepAlive = keepAlive != 0
+	p.KeepAlive, p.ClientCredentials = keepAlive != 0, clientCreds != 0
+	p.Environment = model.Environment(env)
 	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
 	if tokID.Valid {
 		p.Token = &model.Token{
@@ -90,10 +91,12 @@ func (t *Tx) CreateProfile(p *model.Profile) error {
 	p.CreatedAt, p.UpdatedAt = t.now, t.now
 	res, err := t.exec(`INSERT INTO profiles(name, dc, accounts_server, api_domain, client_type,
 		client_id, client_secret, redirect_uri, scopes, consent, account, tags, notes, keep_alive,
-		created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		environment, client_credentials, soid, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		p.Name, p.DC, p.AccountsServer, p.APIDomain, string(p.ClientType), p.ClientID,
 		p.ClientSecret, p.RedirectURI, joinList(p.Scopes), string(p.Consent), p.Account,
-		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), millis(p.CreatedAt), millis(p.UpdatedAt))
+		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), string(p.Environment),
+		boolInt(p.ClientCredentials), p.SOID, millis(p.CreatedAt), millis(p.UpdatedAt))
 	if err != nil {
 		return err
 	}
@@ -116,10 +119,12 @@ func (t *Tx) UpdateProfile(p *model.Profile) error {
 	p.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE profiles SET name=?, dc=?, accounts_server=?, api_domain=?,
 		client_type=?, client_id=?, client_secret=?, redirect_uri=?, scopes=?, consent=?,
-		account=?, tags=?, notes=?, keep_alive=?, updated_at=? WHERE id=?`,
+		account=?, tags=?, notes=?, keep_alive=?, environment=?, client_credentials=?, soid=?,
+		updated_at=? WHERE id=?`,
 		p.Name, p.DC, p.AccountsServer, p.APIDomain, string(p.ClientType), p.ClientID,
 		p.ClientSecret, p.RedirectURI, joinList(p.Scopes), string(p.Consent), p.Account,
-		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), millis(p.UpdatedAt), p.ID)
+		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), string(p.Environment),
+		boolInt(p.ClientCredentials), p.SOID, millis(p.UpdatedAt), p.ID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("%w: %q; pick another name", ErrProfileExists, p.Name)

@@ -144,3 +144,38 @@ func TestGrantCounting(t *testing.T) {
 		t.Errorf("got %+v; want 2 live, the oldest held by books (renamed from crm-0001)", g)
 	}
 }
+
+// TestEnvironmentAndClientCredentialsSurviveReopen: a sandbox profile on
+// the client-credentials grant keeps its environment, flag and soid through
+// a save and a fresh open, and an edit can change them.
+func TestEnvironmentAndClientCredentialsSurviveReopen(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	ctx := context.Background()
+	err := v.Update(ctx, func(tx *Tx) error {
+		p := sampleProfile(1, tx.Now())
+		p.ClientType, p.RedirectURI = model.SelfClient, ""
+		p.Environment, p.ClientCredentials, p.SOID = model.Sandbox, true, "ZohoCRM.12345678"
+		return tx.CreateProfile(&p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := reopen(t, p, "").Profile("crm-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Environment != model.Sandbox || !got.ClientCredentials || got.SOID != "ZohoCRM.12345678" {
+		t.Fatalf("after reopen: environment %q, client credentials %v, soid %q", got.Environment, got.ClientCredentials, got.SOID)
+	}
+	err = v.Update(ctx, func(tx *Tx) error {
+		got.Environment, got.ClientCredentials, got.SOID = model.Developer, false, ""
+		return tx.UpdateProfile(&got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := reopen(t, p, "").Profile("crm-0001")
+	if again.Environment != model.Developer || again.ClientCredentials || again.SOID != "" {
+		t.Errorf("after edit: environment %q, client credentials %v, soid %q", again.Environment, again.ClientCredentials, again.SOID)
+	}
+}

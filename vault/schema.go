@@ -66,6 +66,13 @@ var migrations = []string{
 		revoked_at INTEGER NOT NULL DEFAULT 0
 	) STRICT;
 	CREATE INDEX grants_by_client ON grants(client_id, revoked_at);`,
+
+	// 4: the org environment (production, sandbox, developer) and the
+	// client-credentials grant with its soid. An empty environment reads as
+	// production, so old profiles need no rewrite.
+	`ALTER TABLE profiles ADD COLUMN environment TEXT NOT NULL DEFAULT '';
+	ALTER TABLE profiles ADD COLUMN client_credentials INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE profiles ADD COLUMN soid TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema this ztm writes.
