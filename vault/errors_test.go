@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,6 +81,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			flip(t, p.Vault, int64(i))
 		}, "pw", ErrCorrupt, "damaged header"},
 		{"newer schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, 99) }, "pw", ErrNewerSchema, "upgrade ztm"},
+		{"negative schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, -1) }, "pw", ErrCorrupt, "mv "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -177,7 +179,7 @@ func flip(t *testing.T, path string, at int64) {
 func bumpSchema(t *testing.T, p Paths, version int) {
 	t.Helper()
 	v := reopen(t, p, "pw")
-	if _, err := v.mem.conn.ExecContext(context.Background(), "PRAGMA user_version = 99"); err != nil {
+	if _, err := v.mem.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.save(); err != nil {

@@ -91,6 +91,11 @@ func migrate(ctx context.Context, conn *sql.Conn, target int) error {
 	if err != nil {
 		return err
 	}
+	if v < 0 {
+		// No ztm writes a negative version; only damage or a crafted file
+		// can, and migrations[v] would index out of range.
+		return fmt.Errorf("%w: its schema version is %d, which no ztm writes", ErrCorrupt, v)
+	}
 	if v > len(migrations) {
 		return fmt.Errorf("%w (schema %d; this ztm reads up to %d): upgrade ztm; the vault was not changed", ErrNewerSchema, v, len(migrations))
 	}

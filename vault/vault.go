@@ -161,6 +161,9 @@ func (v *Vault) reloadFull() error {
 	}
 	if err := checkVault(mem); err != nil {
 		mem.close()
+		if errors.Is(err, ErrCorrupt) {
+			return fmt.Errorf("%s: %w; %s", v.paths.Vault, err, restoreHint(v.paths.Vault))
+		}
 		return fmt.Errorf("%s: %w", v.paths.Vault, err)
 	}
 	v.mem.close()
