@@ -39,6 +39,10 @@ type CreateOptions struct {
 // Create makes a new vault at p and returns it unlocked. It refuses to
 // overwrite a vault or a passphrase identity that is already there.
 func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
+	p, err := resolveLink(p)
+	if err != nil {
+		return nil, err
+	}
 	if p.Exists() {
 		return nil, fmt.Errorf("%w at %s", ErrExists, p.Vault)
 	}
@@ -97,7 +101,7 @@ func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 		return nil
 	})
 	if err == nil {
-		err = v.save()
+		err = v.save(true)
 	}
 	if err != nil {
 		v.mem.close()
@@ -198,7 +202,7 @@ func makeDir(dir string) error {
 // file and a rename, so path holds either the old or the new content.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return err
 	}

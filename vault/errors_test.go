@@ -182,7 +182,7 @@ func bumpSchema(t *testing.T, p Paths, version int) {
 	if _, err := v.mem.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.save(); err != nil {
+	if err := v.save(true); err != nil {
 		t.Fatal(err)
 	}
 	v.Close()

@@ -108,7 +108,7 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 			}
 		}
 		return nil
-	})
+	}, true)
 	if err != nil {
 		return nil, err
 	}

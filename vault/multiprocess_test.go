@@ -96,7 +96,7 @@ func TestKillDuringSave(t *testing.T) {
 func hasTemps(dir string) bool {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
+		if strings.Contains(e.Name(), tempMark) {
 			return true
 		}
 	}

@@ -77,6 +77,28 @@ func configDir(getenv func(string) string) (string, error) {
 	return d, nil
 }
 
+// resolveLink follows a symlinked vault file to the file it names, so that
+// a save replaces the target (atomically, in the target's directory) rather
+// than the link, and the side files (temp files, .bak, the lock) sit beside
+// the real file, shared with whoever opens it by its own name.
+func resolveLink(p Paths) (Paths, error) {
+	fi, err := os.Lstat(p.Vault)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return p, nil
+	}
+	target, err := filepath.EvalSymlinks(p.Vault)
+	if err != nil {
+		dest, _ := os.Readlink(p.Vault)
+		return p, fmt.Errorf("%w: %s is a symbolic link to %s, which cannot be followed (%v): fix or remove the link",
+			ErrNoVault, p.Vault, dest, err)
+	}
+	if p.Lock == p.Vault+".lock" || p.Lock == "" {
+		p.Lock = target + ".lock"
+	}
+	p.Vault, p.Dir = target, filepath.Dir(target)
+	return p, nil
+}
+
 // Exists reports whether the vault file is there.
 func (p Paths) Exists() bool { return exists(p.Vault) }
 

@@ -2,17 +2,20 @@ package vault
 
 import (
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+	"slices"
 )
 
 // save writes the in-memory database to the vault file atomically:
 // serialize, encrypt, write a temp file beside the vault, fsync, check that
 // it decrypts to the same image, rename it over the vault, fsync the
-// directory, and keep the old file as vault.age.bak. Until the rename, the
-// old vault is untouched; if the directory sync fails, the old file is put
-// back. Callers hold the lock.
-func (v *Vault) save() error {
+// directory. Until the rename, the old vault is untouched; if the directory
+// sync fails, the old file is put back. With rotate the old file becomes
+// vault.age.bak; without (a save that only records bookkeeping, such as a
+// failed refresh) .bak keeps the version before the last real change.
+// Callers hold the lock.
+func (v *Vault) save(rotate bool) error {
 	if err := v.mem.check(); err != nil {
 		return saveErr("check", err)
 	}
@@ -55,9 +58,8 @@ func (v *Vault) save() error {
 	// A second name for the current file keeps the previous version: it
 	// becomes vault.age.bak once the new file is in place, or goes back
 	// over vault.age if the directory cannot be synced.
-	prev := filepath.Join(v.paths.Dir, tempPrefix+"prev")
-	os.Remove(prev)
-	hasPrev := os.Link(v.paths.Vault, prev) == nil
+	prev := prevName(v.paths.Vault)
+	hasPrev := v.keepPrev(prev)
 	defer os.Remove(prev)
 
 	if err := v.step("rename"); err != nil {
@@ -81,7 +83,7 @@ func (v *Vault) save() error {
 		}
 		return fmt.Errorf("the change was written but the directory could not be synced, so it may not survive a power cut: %w", err)
 	}
-	if hasPrev {
+	if hasPrev && rotate {
 		os.Rename(prev, v.paths.Vault+backupSuffix)
 	}
 
@@ -93,13 +95,65 @@ func (v *Vault) save() error {
 	return nil
 }
 
+// keepPrev gives the current vault file a second name, prev: a hard link
+// where the file system has them, else a copy (the ciphertext, so no
+// secret reaches the disk in the clear). It reports whether prev exists.
+func (v *Vault) keepPrev(prev string) bool {
+	os.Remove(prev)
+	if !exists(v.paths.Vault) {
+		return false
+	}
+	link := v.link
+	if link == nil {
+		link = os.Link
+	}
+	if link(v.paths.Vault, prev) == nil {
+		return true
+	}
+	if err := copyFile(v.paths.Vault, prev); err != nil {
+		os.Remove(prev)
+		v.noteWarning(fmt.Sprintf("the previous version of the vault could not be kept as %s (%v): check the disk",
+			v.paths.Vault+backupSuffix, err))
+		return false
+	}
+	return true
+}
+
+// noteWarning adds to Warnings once.
+func (v *Vault) noteWarning(w string) {
+	if !slices.Contains(v.warnings, w) {
+		v.warnings = append(v.warnings, w)
+	}
+}
+
+// copyFile copies src to a new 0600 file dst and syncs it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if err2 := out.Close(); err == nil {
+		err = err2
+	}
+	return err
+}
+
 // writeTemp writes cipher to a new 0600 temp file in the vault's directory
 // and fsyncs it. On error the temp file is gone.
 func (v *Vault) writeTemp(cipher []byte) (string, error) {
 	if err := v.step("create"); err != nil {
 		return "", saveErr("create a temp file", err)
 	}
-	f, err := os.CreateTemp(v.paths.Dir, tempPrefix+"*")
+	f, err := os.CreateTemp(v.paths.Dir, tempPrefix(v.paths.Vault)+"*")
 	if err != nil {
 		return "", saveErr("create a temp file", err)
 	}

@@ -44,10 +44,17 @@ type Vault struct {
 	// fault, when set by tests, is called before each step of a save and
 	// fails it by returning an error.
 	fault func(step string) error
+	// link, when set by tests, replaces os.Link (a file system without
+	// hard links).
+	link func(oldname, newname string) error
 }
 
 // Open unlocks the vault at p with key and loads it into memory.
 func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
+	p, err := resolveLink(p)
+	if err != nil {
+		return nil, err
+	}
 	v := newVault(p, key, o)
 	if err := v.reload(); err != nil {
 		return nil, err
@@ -253,7 +260,7 @@ func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := v.sync(); err != nil {
 		return err
 	}
-	return v.updateLocked(ctx, fn)
+	return v.updateLocked(ctx, fn, true)
 }
 
 // lock takes the file lock and sweeps the temp files of dead saves.
@@ -262,7 +269,7 @@ func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	sweepTemps(v.paths.Dir)
+	sweepTemps(v.paths.Vault)
 	return lock, nil
 }
 
@@ -277,12 +284,15 @@ func (v *Vault) sync() error {
 	return err
 }
 
-func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error) error {
+// updateLocked runs fn and saves what it changed; callers hold the file
+// lock and mu. rotate says the change is a real one, after which .bak holds
+// the version before it (see save).
+func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error, rotate bool) error {
 	changed, err := v.apply(ctx, fn)
 	if err != nil || !changed {
 		return err
 	}
-	if err := v.save(); err != nil {
+	if err := v.save(rotate); err != nil {
 		// The database in memory holds a change the file does not: go back
 		// to what is on disk, so memory never claims more than was saved.
 		if rerr := v.reload(); rerr != nil {
