@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,6 +132,50 @@ func TestManyProcessesWriting(t *testing.T) {
 	names := profileNames(t, reopen(t, p, ""))
 	if len(names) != workers*each {
 		t.Fatalf("vault has %d profiles, want %d", len(names), workers*each)
+	}
+}
+
+// TestLockFileDeletedWhileHeld: processes add profiles while someone keeps
+// deleting vault.age.lock; a process that locked a file the path no longer
+// names must not go on, so every acknowledged add is in the vault.
+func TestLockFileDeletedWhileHeld(t *testing.T) {
+	const workers, each = 3, 25
+	_, p := newKeyFileVault(t)
+	stop := make(chan struct{})
+	deleted := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				deleted <- n
+				return
+			default:
+			}
+			if os.Remove(p.Lock) == nil {
+				n++
+			}
+			runtime.Gosched()
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := helper(t, p, "writer", "ZTM_TEST_N="+strconv.Itoa(each), "ZTM_TEST_WORKER="+strconv.Itoa(w))
+			if err := cmd.Run(); err != nil {
+				t.Errorf("worker %d: %v", w, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if n := <-deleted; n < workers {
+		t.Fatalf("the lock file was deleted only %d times: the test proves nothing", n)
+	}
+	if names := profileNames(t, reopen(t, p, "")); len(names) != workers*each {
+		t.Fatalf("vault has %d profiles, want all %d acknowledged adds", len(names), workers*each)
 	}
 }
 

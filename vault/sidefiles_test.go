@@ -47,13 +47,22 @@ func TestTwoVaultsInOneDirectoryKeepTheirOwnBackups(t *testing.T) {
 	addProfiles(t, a, 0, 1) // a: crm-0000
 	addProfiles(t, b, 5, 1) // b: crm-0005
 
+	// b saves in the middle of a's save. Vaults in one directory now also
+	// share a directory lock, so b's save is made without its lock, as an
+	// older ztm (which locks only b.age.lock) would.
 	ctx := context.Background()
 	a.fault = func(step string) error {
-		if step == "rename" {
-			a.fault = nil
-			addProfiles(t, b, 6, 1)
+		if step != "rename" {
+			return nil
 		}
-		return nil
+		a.fault = nil
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		_, err := b.apply(ctx, func(tx *Tx) error { p := sampleProfile(6, tx.Now()); return tx.CreateProfile(&p) })
+		if err == nil {
+			err = b.save(true)
+		}
+		return err
 	}
 	if err := a.Update(ctx, func(tx *Tx) error { p := sampleProfile(1, tx.Now()); return tx.CreateProfile(&p) }); err != nil {
 		t.Fatal(err)
