@@ -190,7 +190,7 @@ func checkRecipients(list []string) ([]age.Recipient, error) {
 // makeDir creates the vault's directory, private to the user.
 func makeDir(dir string) error {
 	if _, err := os.Stat(dir); err == nil {
-		return nil
+		return checkDir(dir)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the vault directory: %w", err)

@@ -187,3 +187,37 @@ func bumpSchema(t *testing.T, p Paths, version int) {
 	}
 	v.Close()
 }
+
+// TestRefusesADirectoryOthersCanWrite: a vault directory that is group- or
+// world-writable is refused at open, at create and at save (someone who
+// can write there can swap the key and the vault), with the chmod that
+// fixes it; nothing is written.
+func TestRefusesADirectoryOthersCanWrite(t *testing.T) {
+	for _, mode := range []os.FileMode{0o770, 0o777, 0o1777} {
+		t.Run(mode.String(), func(t *testing.T) {
+			v, p := newKeyFileVault(t)
+			addProfiles(t, v, 0, 1)
+			fix := "chmod 700 " + p.Dir
+			if err := os.Chmod(p.Dir, mode); err != nil {
+				t.Fatal(err)
+			}
+			before := dirSnapshot(t, p.Dir)
+			if _, err := Open(p, v.Key(), Options{}); !errorsIs(err, ErrUnsafeDir) || !contains(err, fix) {
+				t.Errorf("open: got %v, want ErrUnsafeDir saying %q", err, fix)
+			}
+			err := v.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("k", "v") })
+			if !errorsIs(err, ErrUnsafeDir) || !errorsIs(err, ErrSave) || !contains(err, fix) {
+				t.Errorf("save: got %v, want ErrSave and ErrUnsafeDir saying %q", err, fix)
+			}
+			os.Remove(p.Vault)
+			os.Remove(p.Vault + backupSuffix)
+			if _, err := Create(p, CreateOptions{Key: v.Key()}, Options{}); !errorsIs(err, ErrUnsafeDir) {
+				t.Errorf("create: got %v, want ErrUnsafeDir", err)
+			}
+			delete(before, VaultFile)
+			delete(before, VaultFile+backupSuffix)
+			assertUnchanged(t, p.Dir, before)
+			os.Chmod(p.Dir, 0o700)
+		})
+	}
+}

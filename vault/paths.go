@@ -116,6 +116,22 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
+// checkDir refuses a vault directory that other users can write to: they
+// could replace the vault, or the identity beside it, with their own and
+// read whatever ztm saves next. Reading is only warned about (see
+// permissionWarnings); writing is a way in.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil // a missing directory is reported by whoever needs it
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o, so another user could swap the key or the vault for their own: run chmod 700 %s",
+			ErrUnsafeDir, dir, perm, dir)
+	}
+	return nil
+}
+
 // permissionWarnings returns a sentence for each of the vault's directory,
 // file and identity that other users can read, saying how to fix it.
 func permissionWarnings(p Paths) []string {

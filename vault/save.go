@@ -16,6 +16,9 @@ import (
 // failed refresh) .bak keeps the version before the last real change.
 // Callers hold the lock.
 func (v *Vault) save(rotate bool) error {
+	if err := checkDir(v.paths.Dir); err != nil {
+		return fmt.Errorf("%w: %w", ErrSave, err)
+	}
 	if err := v.mem.check(); err != nil {
 		return saveErr("check", err)
 	}

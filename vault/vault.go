@@ -55,6 +55,9 @@ func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDir(p.Dir); err != nil {
+		return nil, err
+	}
 	v := newVault(p, key, o)
 	if err := v.reload(); err != nil {
 		return nil, err
