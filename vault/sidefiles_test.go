@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"filippo.io/age"
 )
 
 // siblingVault creates a second vault, named name, in p's directory with
@@ -141,4 +143,63 @@ func TestBackupWithoutHardLinks(t *testing.T) {
 		t.Errorf("copying worked, yet: %v", w)
 	}
 	assertNoTemps(t, p.Dir)
+}
+
+// TestRemovedRecipientLosesTheBackupToo: after `ztm vault recipients rm K`
+// neither the vault nor vault.age.bak opens with K; the backup still holds
+// the previous version for the remaining keys. A backup this key cannot
+// open is deleted instead, and the caller is told which happened.
+func TestRemovedRecipientLosesTheBackupToo(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	other, _ := age.GenerateHybridIdentity()
+	otherPath := filepath.Join(t.TempDir(), "other.txt")
+	os.WriteFile(otherPath, []byte(other.String()+"\n"), 0o600)
+	otherKey := mustLoad(t, otherPath, "")
+	ctx := context.Background()
+	if err := v.AddRecipient(ctx, other.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	addProfiles(t, v, 0, 1)
+	if got := profilesIn(t, p.Vault+backupSuffix, otherKey); len(got) != 0 {
+		t.Fatalf("before: the other key opens a .bak with %v; want the empty version", got)
+	}
+	addProfiles(t, v, 1, 1) // .bak: one profile, encrypted to both keys
+
+	fate, err := v.RemoveRecipientWithBackup(ctx, other.Recipient().String())
+	if err != nil || fate != BackupReencrypted {
+		t.Fatalf("got %q, %v; want the backup re-encrypted", fate, err)
+	}
+	if _, err := openFileWith(t, p.Vault+backupSuffix, otherKey); !errorsIs(err, ErrWrongIdentity) {
+		t.Errorf("the removed key opening .bak: %v, want ErrWrongIdentity", err)
+	}
+	if got := profilesIn(t, p.Vault+backupSuffix, v.Key()); len(got) != 2 {
+		t.Errorf(".bak holds %v for the vault's own key, want the version before the removal", got)
+	}
+
+	// A .bak this key cannot re-encrypt is deleted. (The save keeps the
+	// previous version as .bak, which this key opens; here the disk lets it
+	// keep none, so an older, damaged .bak stays.)
+	third, _ := age.GenerateHybridIdentity()
+	if err := v.AddRecipient(ctx, third.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p.Vault+backupSuffix, []byte("age-encryption.org/v1\ndamaged"), 0o600)
+	v.link = func(_, prev string) error { os.Mkdir(prev, 0o700); return errors.New("no hard links, no copy") }
+	fate, err = v.RemoveRecipientWithBackup(ctx, third.Recipient().String())
+	if err != nil || fate != BackupRemoved || exists(p.Vault+backupSuffix) {
+		t.Errorf("got %q, %v, .bak there: %v; want it removed", fate, err, exists(p.Vault+backupSuffix))
+	}
+	assertNoTemps(t, p.Dir)
+}
+
+// openFileWith opens a copy of the vault file at path with key.
+func openFileWith(t *testing.T, path string, key *Keyring) (*Vault, error) {
+	dir := t.TempDir()
+	q := Paths{Dir: dir, Vault: filepath.Join(dir, VaultFile), Lock: filepath.Join(dir, VaultFile+".lock")}
+	os.WriteFile(q.Vault, readFile(t, path), 0o600)
+	v, err := Open(q, key, Options{})
+	if err == nil {
+		t.Cleanup(func() { v.Close() })
+	}
+	return v, err
 }
