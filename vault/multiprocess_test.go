@@ -183,6 +183,36 @@ func TestLockFileDeletedWhileHeld(t *testing.T) {
 // an expired one at the same moment; Zoho is asked exactly once and all of
 // them print the same new token.
 func TestTwentyProcessesOneRefresh(t *testing.T) {
+	calls, outs := twentyProcesses(t, "fresh")
+	if calls != 1 {
+		t.Errorf("%d refresh calls, want exactly 1", calls)
+	}
+	for i, out := range outs {
+		if out != "1000.new-access-1" {
+			t.Errorf("process %d printed %q, want the one new token", i, out)
+		}
+	}
+}
+
+// TestTwentyProcessesOneRefusal: when Zoho refuses (throttled), the twenty
+// processes waiting on the lock take the recorded refusal as their answer:
+// one call to Zoho, and every process gets the throttled error.
+func TestTwentyProcessesOneRefusal(t *testing.T) {
+	calls, outs := twentyProcesses(t, "refused")
+	if calls != 1 {
+		t.Errorf("%d refresh calls, want exactly 1", calls)
+	}
+	for i, out := range outs {
+		if out != "throttled" {
+			t.Errorf("process %d printed %q, want the throttled error", i, out)
+		}
+	}
+}
+
+// twentyProcesses runs twenty helpers in role at once against a vault
+// whose one profile has an expired token, with a slow token server; it
+// returns how often the server was called and what each helper printed.
+func twentyProcesses(t *testing.T, role string) (int32, []string) {
 	v, p := newKeyFileVault(t)
 	addProfiles(t, v, 0, 1)
 	err := v.Update(context.Background(), func(tx *Tx) error {
@@ -209,7 +239,7 @@ func TestTwentyProcessesOneRefresh(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := helper(t, p, "fresh", "ZTM_TEST_URL="+srv.URL)
+			cmd := helper(t, p, role, "ZTM_TEST_URL="+srv.URL)
 			stdout, _ := cmd.StdoutPipe()
 			if err := cmd.Start(); err != nil {
 				t.Error(err)
@@ -223,15 +253,8 @@ func TestTwentyProcessesOneRefresh(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := calls.Load(); n != 1 {
-		t.Errorf("%d refresh calls, want exactly 1", n)
-	}
-	for i, out := range outs {
-		if out != "1000.new-access-1" {
-			t.Errorf("process %d printed %q, want the one new token", i, out)
-		}
-	}
 	if _, err := os.Stat(p.Vault); err != nil {
 		t.Fatal(err)
 	}
+	return calls.Load(), outs
 }
