@@ -147,4 +147,3 @@ func TestFailedRefreshesSpendTheBudget(t *testing.T) {
 		t.Errorf("after 9 refreshes and 1 failure: %v after %d calls; want ErrBudget and no 11th call", err, z.calls.Load())
 	}
 }
-
