@@ -148,3 +148,27 @@ func BenchmarkFreshTokenValid(b *testing.B) {
 func reportSize(b *testing.B, p Paths) {
 	b.ReportMetric(float64(fileSize(b, p.Vault))/(1<<20), "MB-file")
 }
+
+// BenchmarkProfiles: list every profile with its token, as the dashboard
+// does on every reload.
+func BenchmarkProfiles(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
+			p := benchVault(b, n)
+			key, _ := LoadKey(p.Identity, nil)
+			v, err := Open(p, key, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			b.ResetTimer()
+			for b.Loop() {
+				ps, err := v.Profiles()
+				if err != nil || len(ps) != n {
+					b.Fatalf("%d profiles, %v", len(ps), err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/profile")
+		})
+	}
+}

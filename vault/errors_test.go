@@ -221,3 +221,45 @@ func TestRefusesADirectoryOthersCanWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestDamagedImageIsNeverWritten: a vault whose database is damaged in a
+// way that loads and reads fine (a profile's row no longer matches its
+// entry in the name index) is refused at the first save, whatever the
+// change touches, and the file on disk stays as it was.
+func TestDamagedImageIsNeverWritten(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	addProfiles(t, v, 0, 3)
+	image, err := v.mem.serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table's row has the name followed by the data center; the
+	// index's entry and the events have it alone.
+	row := []byte("crm-0001EUhttps://accounts.zoho.eu")
+	if bytes.Count(image, row) != 1 {
+		t.Fatalf("found the profile's row %d times, want once", bytes.Count(image, row))
+	}
+	i := bytes.Index(image, row)
+	image[i+7] = '9' // crm-0001 becomes crm-0009 in the table only
+	var rs []age.Recipient
+	for _, r := range v.Key().Recipients() {
+		rr, _ := ParseRecipient(r)
+		rs = append(rs, rr)
+	}
+	cipher, err := encryptImage(image, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p.Vault, cipher, 0o600)
+	before := dirSnapshot(t, p.Dir)
+
+	w := reopen(t, p, "")
+	if names := profileNames(t, w); len(names) != 3 {
+		t.Fatalf("the damaged vault should still read: %v", names)
+	}
+	err = w.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("theme", "dark") })
+	if !errorsIs(err, ErrSave) || !errorsIs(err, ErrCorrupt) {
+		t.Fatalf("saving a damaged database: %v, want ErrSave and ErrCorrupt", err)
+	}
+	assertUnchanged(t, p.Dir, before)
+}

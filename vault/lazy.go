@@ -83,7 +83,7 @@ func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, er
 		fsys.Close()
 		return nil, err
 	}
-	m := &memDB{db: db, conn: conn, lazy: &lazyFiles{fsys: fsys, file: f}}
+	m := &memDB{db: db, conn: conn, lazy: &lazyFiles{fsys: fsys, file: f}, touched: map[string]bool{}}
 	if _, err := conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY; PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON"); err != nil {
 		m.close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)

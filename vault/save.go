@@ -19,7 +19,7 @@ func (v *Vault) save(rotate bool) error {
 	if err := checkDir(v.paths.Dir); err != nil {
 		return fmt.Errorf("%w: %w", ErrSave, err)
 	}
-	if err := v.mem.check(); err != nil {
+	if err := v.mem.checkChanges(); err != nil {
 		return saveErr("check", err)
 	}
 	image, err := v.mem.serialize()
@@ -205,5 +205,5 @@ func (v *Vault) step(name string) error {
 }
 
 func saveErr(step string, err error) error {
-	return fmt.Errorf("%w: could not %s the new vault file (%v); the vault on disk is unchanged", ErrSave, step, err)
+	return fmt.Errorf("%w: could not %s the new vault file (%w); the vault on disk is unchanged", ErrSave, step, err)
 }

@@ -18,6 +18,8 @@ type Tx struct {
 	ctx      context.Context
 	now      time.Time
 	readOnly bool
+	// touched collects the tables a change writes, for the save's check.
+	touched map[string]bool
 }
 
 // Now is the instant the transaction started, from the vault's clock.
@@ -36,7 +38,36 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if t.readOnly {
 		return nil, errReadOnly
 	}
+	if t.touched != nil {
+		for _, table := range writtenTables(query) {
+			t.touched[table] = true
+		}
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+// writtenTables names the tables a statement of ours writes: the one after
+// INSERT INTO, UPDATE or DELETE FROM, and tokens when profiles are deleted
+// (ON DELETE CASCADE). A statement of another shape yields "*": check all.
+func writtenTables(query string) []string {
+	f := strings.Fields(query)
+	var table string
+	switch {
+	case len(f) >= 3 && strings.EqualFold(f[0], "INSERT") && strings.EqualFold(f[1], "INTO"),
+		len(f) >= 3 && strings.EqualFold(f[0], "DELETE") && strings.EqualFold(f[1], "FROM"):
+		table = f[2]
+	case len(f) >= 2 && strings.EqualFold(f[0], "UPDATE"):
+		table = f[1]
+	default:
+		return []string{"*"}
+	}
+	if i := strings.IndexByte(table, '('); i >= 0 {
+		table = table[:i]
+	}
+	if table == "profiles" {
+		return []string{"profiles", "tokens"}
+	}
+	return []string{table}
 }
 
 // Setting returns a setting's value, or "" and false when unset.

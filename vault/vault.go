@@ -319,7 +319,8 @@ func (v *Vault) apply(ctx context.Context, fn func(tx *Tx) error) (bool, error) 
 		return false, err
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock()}); err != nil {
+	touched := map[string]bool{"meta": true} // the generation below
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock(), touched: touched}); err != nil {
 		return false, v.damaged(err)
 	}
 	after, err := totalChanges(ctx, conn)
@@ -330,7 +331,13 @@ func (v *Vault) apply(ctx context.Context, fn func(tx *Tx) error) (bool, error) 
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 		return false, err
 	}
-	return true, sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return false, err
+	}
+	for table := range touched {
+		v.mem.touched[table] = true
+	}
+	return true, nil
 }
 
 func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
@@ -352,7 +359,7 @@ func (v *Vault) damaged(err error) error {
 }
 
 // Check runs SQLite's full integrity check on the vault as loaded, for
-// `ztm vault info` (saves run it too).
+// `ztm vault info` (saves run it too, see memDB.checkChanges).
 func (v *Vault) Check() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
