@@ -164,6 +164,19 @@ func (m *memDB) serialize() ([]byte, error) {
 	return image, err
 }
 
+// supportedHeader checks the header of a database image for what ztm
+// writes: bytes 18 and 19 are the write and read format versions, where 2
+// means WAL, which an in-memory database cannot use; bytes 56 to 59 are
+// the text encoding, 1 for UTF-8 (0 before any table exists). Profiles are
+// read packed with their lengths in UTF-8 bytes (profilerows.go).
+func supportedHeader(h []byte) bool {
+	if len(h) < 100 || h[18] != 1 || h[19] != 1 {
+		return false
+	}
+	enc := uint32(h[56])<<24 | uint32(h[57])<<16 | uint32(h[58])<<8 | uint32(h[59])
+	return enc == 0 || enc == 1
+}
+
 // load replaces the database with image. It never keeps a half-loaded
 // database: on error the previous contents are gone and the caller must
 // discard this memDB.
@@ -180,7 +193,7 @@ func (m *memDB) load(image []byte) error {
 	}
 	// Bytes 18 and 19 are the write and read format versions; 2 means WAL,
 	// which an in-memory database cannot use.
-	if len(image) < 100 || image[18] != 1 || image[19] != 1 {
+	if !supportedHeader(image) {
 		return fmt.Errorf("%w: unsupported database format", ErrCorrupt)
 	}
 	err := m.conn.Raw(func(dc any) error {

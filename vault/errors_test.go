@@ -81,6 +81,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			flip(t, p.Vault, int64(i))
 		}, "pw", ErrCorrupt, "damaged header"},
 		{"newer schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, 99) }, "pw", ErrNewerSchema, "upgrade ztm"},
+		{"database in UTF-16", func(t *testing.T, p *Paths) { writeEncrypted(t, p, utf16Image(t)) }, "pw", ErrCorrupt, "unsupported database format"},
 		{"negative schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, -1) }, "pw", ErrCorrupt, "mv "},
 	}
 	for _, c := range cases {
@@ -262,4 +263,26 @@ func TestDamagedImageIsNeverWritten(t *testing.T) {
 		t.Fatalf("saving a damaged database: %v, want ErrSave and ErrCorrupt", err)
 	}
 	assertUnchanged(t, p.Dir, before)
+}
+
+// utf16Image is a ztm database in UTF-16, which ztm never writes.
+func utf16Image(t *testing.T) []byte {
+	t.Helper()
+	m, err := newMemDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.close()
+	ctx := context.Background()
+	if _, err := m.conn.ExecContext(ctx, "PRAGMA encoding = 'UTF-16le'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, m.conn, SchemaVersion); err != nil {
+		t.Fatal(err)
+	}
+	image, err := m.serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return image
 }

@@ -10,55 +10,20 @@ import (
 	"ztm/model"
 )
 
-const profileColumns = `p.id, p.name, p.dc, p.accounts_server, p.api_domain, p.client_type,
-	p.client_id, p.client_secret, p.redirect_uri, p.scopes, p.consent, p.account, p.tags,
-	p.notes, p.keep_alive, p.environment, p.client_credentials, p.soid, p.created_at, p.updated_at,
-	t.profile_id, t.access_token, t.refresh_token, t.token_type, t.expires_at, t.obtained_at,
-	t.granted_scopes, t.health, t.last_refresh_at, t.last_error`
-
-const profileQuery = `SELECT ` + profileColumns + ` FROM profiles p LEFT JOIN tokens t ON t.profile_id = p.id`
-
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanProfile(r rowScanner) (model.Profile, error) {
-	var p model.Profile
-	var scopes, tags, clientType, consent, env string
-	var keepAlive, clientCreds int
-	var created, updated int64
-	var tokID sql.NullInt64
-	var access, refresh, typ, granted, health, lastErr sql.NullString
-	var expires, obtained, lastRefresh sql.NullInt64
-	err := r.Scan(&p.ID, &p.Name, &p.DC, &p.AccountsServer, &p.APIDomain, &clientType,
-		&p.ClientID, &p.ClientSecret, &p.RedirectURI, &scopes, &consent, &p.Account, &tags,
-		&p.Notes, &keepAlive, &env, &clientCreds, &p.SOID, &created, &updated,
-		&tokID, &access, &refresh, &typ, &expires, &obtained, &granted, &health, &lastRefresh, &lastErr)
-	if err != nil {
-		return p, err
-	}
-	p.ClientType, p.Consent = model.ClientType(clientType), model.Consent(consent)
-	p.Scopes, p.Tags = splitList(scopes), splitList(tags)
-	p.KeepAlive, p.ClientCredentials = keepAlive != 0, clientCreds != 0
-	p.Environment = model.Environment(env)
-	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
-	if tokID.Valid {
-		p.Token = &model.Token{
-			AccessToken: access.String, RefreshToken: refresh.String, TokenType: typ.String,
-			ExpiresAt: fromMillis(expires.Int64), ObtainedAt: fromMillis(obtained.Int64),
-			GrantedScopes: splitList(granted.String), Health: model.Health(health.String),
-			LastRefreshAt: fromMillis(lastRefresh.Int64), LastError: lastErr.String,
-		}
-	}
-	return p, nil
-}
-
 // Profiles returns every profile with its token, sorted by name.
 func (t *Tx) Profiles() ([]model.Profile, error) {
-	rows, err := t.tx.QueryContext(t.ctx, profileQuery+` ORDER BY p.name`)
+	// Sized once: a Profile is large, and growing the slice by doubling
+	// copied each one several times.
+	var n int
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM profiles").Scan(&n); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, profileSelect+` ORDER BY p.name`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []model.Profile
+	out := make([]model.Profile, 0, n)
 	for rows.Next() {
 		p, err := scanProfile(rows)
 		if err != nil {
@@ -72,7 +37,7 @@ func (t *Tx) Profiles() ([]model.Profile, error) {
 // Profile returns the profile named name (ignoring case), or an error
 // wrapping [ErrNoProfile].
 func (t *Tx) Profile(name string) (model.Profile, error) {
-	p, err := scanProfile(t.tx.QueryRowContext(t.ctx, profileQuery+` WHERE p.name = ?`, name))
+	p, err := scanProfile(t.tx.QueryRowContext(t.ctx, profileSelect+` WHERE p.name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w %q: ztm list shows the profiles there are", ErrNoProfile, name)
 	}

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,35 @@ func TestEnvironmentAndClientCredentialsSurviveReopen(t *testing.T) {
 	again, _ := reopen(t, p, "").Profile("crm-0001")
 	if again.Environment != model.Developer || again.ClientCredentials || again.SOID != "" {
 		t.Errorf("after edit: environment %q, client credentials %v, soid %q", again.Environment, again.ClientCredentials, again.SOID)
+	}
+}
+
+// TestAwkwardTextSurvives: text with colons, digits, NULs, multi-byte and
+// invalid UTF-8, and empty fields reads back exactly as written, in the
+// list and alone.
+func TestAwkwardTextSurvives(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	want := sampleProfile(1, time.Now().Truncate(time.Millisecond))
+	want.Notes = "12:34:\x00:é漢字\xff\xfe 5:abcde"
+	want.Account, want.APIDomain, want.SOID = "", "", "3:x:"
+	want.Token.LastError = "0:"
+	want.Token.TokenType = ""
+	err := v.Update(context.Background(), func(tx *Tx) error { return tx.CreateProfile(&want) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reopen(t, p, "")
+	list, err := r.Profiles()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v, %v", len(list), err)
+	}
+	one, err := r.Profile(want.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []model.Profile{list[0], one} {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("read back:\n got %+v %+v\nwant %+v %+v", got, got.Token, want, want.Token)
+		}
 	}
 }
