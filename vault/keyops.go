@@ -118,7 +118,7 @@ func (v *Vault) reencrypt(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := v.writeTemp(cipher)
+	tmp, err := v.writeTemp(v.writeCipher(cipher))
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 )
 
 // save writes the in-memory database to the vault file atomically:
-// serialize, encrypt, write a temp file beside the vault, fsync, check that
-// it decrypts to the same image, rename it over the vault, fsync the
+// encrypt it into a temp file beside the vault (stream.go), fsync, check
+// that it decrypts to the same image, rename it over the vault, fsync the
 // directory. Until the rename, the old vault is untouched; if the directory
 // sync fails, the old file is put back. With rotate the old file becomes
 // vault.age.bak; without (a save that only records bookkeeping, such as a
@@ -22,12 +22,6 @@ func (v *Vault) save(rotate bool) error {
 	if err := v.mem.checkChanges(); err != nil {
 		return saveErr("check", err)
 	}
-	image, err := v.mem.serialize()
-	if err != nil {
-		return saveErr("serialize", err)
-	}
-	defer clear(image)
-
 	recipients, err := v.mem.recipients()
 	if err != nil {
 		return saveErr("encrypt", err)
@@ -35,12 +29,7 @@ func (v *Vault) save(rotate bool) error {
 	if err := v.step("encrypt"); err != nil {
 		return saveErr("encrypt", err)
 	}
-	cipher, err := encryptImage(image, recipients)
-	if err != nil {
-		return saveErr("encrypt", err)
-	}
-
-	tmp, err := v.writeTemp(cipher)
+	tmp, sum, err := v.writeTempImage(recipients)
 	if err != nil {
 		return err
 	}
@@ -54,7 +43,7 @@ func (v *Vault) save(rotate bool) error {
 	if err := v.step("verify"); err != nil {
 		return saveErr("verify", err)
 	}
-	if err := verifyFile(tmp, image, v.key.identities); err != nil {
+	if err := verifySum(tmp, sum, v.key.identities); err != nil {
 		return saveErr("verify", err)
 	}
 
@@ -150,9 +139,9 @@ func copyFile(src, dst string) error {
 	return err
 }
 
-// writeTemp writes cipher to a new 0600 temp file in the vault's directory
-// and fsyncs it. On error the temp file is gone.
-func (v *Vault) writeTemp(cipher []byte) (string, error) {
+// writeTemp creates a new 0600 temp file in the vault's directory, has fill
+// write it, and fsyncs it. On error the temp file is gone.
+func (v *Vault) writeTemp(fill func(f *os.File) error) (string, error) {
 	if err := v.step("create"); err != nil {
 		return "", saveErr("create a temp file", err)
 	}
@@ -160,41 +149,47 @@ func (v *Vault) writeTemp(cipher []byte) (string, error) {
 	if err != nil {
 		return "", saveErr("create a temp file", err)
 	}
-	if err := v.fillTemp(f, cipher); err != nil {
-		f.Close()
+	err = f.Chmod(0o600)
+	if err != nil {
+		err = saveErr("protect the temp file for", err)
+	}
+	if err == nil {
+		err = fill(f)
+	}
+	if err == nil {
+		if err = v.step("sync"); err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			err = saveErr("sync", err)
+		}
+	}
+	if err2 := f.Close(); err == nil && err2 != nil {
+		err = saveErr("close", err2)
+	}
+	if err != nil {
 		os.Remove(f.Name())
 		return "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", saveErr("close", err)
 	}
 	return f.Name(), nil
 }
 
-func (v *Vault) fillTemp(f *os.File, cipher []byte) error {
-	if err := f.Chmod(0o600); err != nil {
-		return saveErr("protect the temp file for", err)
+// writeCipher is a fill for writeTemp that writes cipher in two halves
+// with the "write" fault point between them.
+func (v *Vault) writeCipher(cipher []byte) func(f *os.File) error {
+	return func(f *os.File) error {
+		half := len(cipher) / 2
+		if _, err := f.Write(cipher[:half]); err != nil {
+			return saveErr("write", err)
+		}
+		if err := v.step("write"); err != nil {
+			return saveErr("write", err)
+		}
+		if _, err := f.Write(cipher[half:]); err != nil {
+			return saveErr("write", err)
+		}
+		return nil
 	}
-	// Two writes with the fault point between them, so tests can fail a
-	// save with half a file on disk.
-	half := len(cipher) / 2
-	if _, err := f.Write(cipher[:half]); err != nil {
-		return saveErr("write", err)
-	}
-	if err := v.step("write"); err != nil {
-		return saveErr("write", err)
-	}
-	if _, err := f.Write(cipher[half:]); err != nil {
-		return saveErr("write", err)
-	}
-	if err := v.step("sync"); err != nil {
-		return saveErr("sync", err)
-	}
-	if err := f.Sync(); err != nil {
-		return saveErr("sync", err)
-	}
-	return nil
 }
 
 func (v *Vault) step(name string) error {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -157,7 +158,25 @@ func (v *Vault) reloadFull() error {
 	if err != nil {
 		return err
 	}
-	defer clear(image)
+	err = v.loadImage(image, st)
+	clear(image)
+	if cap(image) >= bigImage {
+		// The database now lives in SQLite's memory, outside Go's heap:
+		// hand the plaintext's pages back to the system now rather than at
+		// some later collection, or a save of a large vault (which needs
+		// as much again) holds both and doubles the peak.
+		image = nil
+		debug.FreeOSMemory()
+	}
+	return err
+}
+
+// bigImage is the image size past which a load returns its buffer to the
+// system at once.
+const bigImage = 16 << 20
+
+// loadImage loads a decrypted image into a new database and swaps it in.
+func (v *Vault) loadImage(image []byte, st stamp) error {
 	mem, err := newMemDB()
 	if err != nil {
 		return err
