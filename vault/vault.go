@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"filippo.io/age"
 )
 
 // Options tune a [Vault]; the zero value is ready to use.
@@ -217,34 +215,6 @@ func checkVault(mem *memDB) error {
 		return err
 	}
 	return checkSchema(ctx, mem.conn)
-}
-
-// recipients parses the public keys the vault is encrypted to.
-func (m *memDB) recipients() ([]age.Recipient, error) {
-	var list string
-	err := m.conn.QueryRowContext(context.Background(), "SELECT value FROM meta WHERE key = 'recipients'").Scan(&list)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the vault names no recipients", ErrCorrupt)
-	}
-	return parseRecipients(list)
-}
-
-func parseRecipients(list string) ([]age.Recipient, error) {
-	var out []age.Recipient
-	for _, line := range strings.Split(list, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		r, err := ParseRecipient(line)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: the vault names no recipients", ErrCorrupt)
-	}
-	return out, nil
 }
 
 // View runs fn on the vault as loaded in memory. fn must not keep tx.
