@@ -37,6 +37,11 @@ type memDB struct {
 	// (see checkChanges).
 	checked bool
 	touched map[string]bool
+	// stmts are the statements reads have prepared on conn, kept for the
+	// life of the database: compiling a statement was most of the cost of
+	// FreshToken on a valid token, which the agent and token server make
+	// many times.
+	stmts map[string]*sql.Stmt
 	// lazy is set for a read-only database read on demand from the file
 	// (lazy.go) rather than held in memory.
 	lazy *lazyFiles
@@ -64,9 +69,28 @@ func (m *memDB) setPragmas() error {
 	return err
 }
 
+// stmt returns query prepared on the connection, preparing it once.
+func (m *memDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := m.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := m.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if m.stmts == nil {
+		m.stmts = map[string]*sql.Stmt{}
+	}
+	m.stmts[query] = st
+	return st, nil
+}
+
 func (m *memDB) close() error {
 	if m == nil {
 		return nil
+	}
+	for _, st := range m.stmts {
+		st.Close()
 	}
 	err := m.conn.Close()
 	if err2 := m.db.Close(); err == nil {

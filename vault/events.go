@@ -64,7 +64,7 @@ const budgetEvents = `(kind = 'refresh' OR (kind = 'failure' AND detail LIKE 're
 // RefreshBudget reports how much of Zoho's refresh budget the profile has
 // used in the window before the transaction's time.
 func (t *Tx) RefreshBudget(profile string) (model.RefreshBudget, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT at FROM events
+	rows, err := t.query(`SELECT at FROM events
 		WHERE profile = ? AND at > ? AND `+budgetEvents,
 		profile, millis(t.now.Add(-model.RefreshWindow)))
 	if err != nil {
@@ -85,7 +85,7 @@ func (t *Tx) RefreshBudget(profile string) (model.RefreshBudget, error) {
 // RefreshBudgets is [Tx.RefreshBudget] for every profile at once, in one
 // query, for the dashboard.
 func (t *Tx) RefreshBudgets() (map[string]model.RefreshBudget, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT profile, at FROM events WHERE at > ? AND `+budgetEvents,
+	rows, err := t.query(`SELECT profile, at FROM events WHERE at > ? AND `+budgetEvents,
 		millis(t.now.Add(-model.RefreshWindow)))
 	if err != nil {
 		return nil, err

@@ -258,7 +258,7 @@ func (r *refusal) Unwrap() error { return r.kind }
 // lastFailure is when the profile's last failure was recorded.
 func (t *Tx) lastFailure(profile string) (time.Time, error) {
 	var at sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT max(at) FROM events WHERE profile = ? AND kind = ?`,
+	err := t.queryRow(`SELECT max(at) FROM events WHERE profile = ? AND kind = ?`,
 		profile, string(model.EventFailure)).Scan(&at)
 	if err == nil && !at.Valid {
 		err = sql.ErrNoRows

@@ -9,7 +9,7 @@ import (
 	"ztm/model"
 )
 
-// A profile is read as nine integer columns and one text column packing
+// A list of profiles is read as nine integer columns and one text column packing
 // every text field, each as its length in bytes, ':', and the bytes
 // (SQLite's concat skips NULLs, so a missing token's fields read as empty).
 // Each column the driver fetches costs a round of calls into SQLite, each
@@ -41,6 +41,47 @@ func packExpr(cols []string) string {
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
+
+// profileColumns reads one profile column by column. A lookup of one
+// profile (ztm token, once per process) uses it: its statement is
+// quicker for SQLite to compile than the packed one, and for one row the
+// per-column cost does not matter.
+const profileColumns = `SELECT p.id, p.name, p.dc, p.accounts_server, p.api_domain, p.client_type,
+	p.client_id, p.client_secret, p.redirect_uri, p.scopes, p.consent, p.account, p.tags,
+	p.notes, p.keep_alive, p.environment, p.client_credentials, p.soid, p.created_at, p.updated_at,
+	t.profile_id, t.access_token, t.refresh_token, t.token_type, t.expires_at, t.obtained_at,
+	t.granted_scopes, t.health, t.last_refresh_at, t.last_error
+	FROM profiles p LEFT JOIN tokens t ON t.profile_id = p.id`
+
+func scanProfileColumns(r rowScanner) (model.Profile, error) {
+	var p model.Profile
+	var scopes, tags, clientType, consent, env string
+	var keepAlive, clientCreds int
+	var created, updated int64
+	var tokID, expires, obtained, lastRefresh sql.NullInt64
+	var access, refresh, typ, granted, health, lastErr sql.NullString
+	err := r.Scan(&p.ID, &p.Name, &p.DC, &p.AccountsServer, &p.APIDomain, &clientType,
+		&p.ClientID, &p.ClientSecret, &p.RedirectURI, &scopes, &consent, &p.Account, &tags,
+		&p.Notes, &keepAlive, &env, &clientCreds, &p.SOID, &created, &updated,
+		&tokID, &access, &refresh, &typ, &expires, &obtained, &granted, &health, &lastRefresh, &lastErr)
+	if err != nil {
+		return p, err
+	}
+	p.ClientType, p.Consent = model.ClientType(clientType), model.Consent(consent)
+	p.Scopes, p.Tags = splitList(scopes), splitList(tags)
+	p.KeepAlive, p.ClientCredentials = keepAlive != 0, clientCreds != 0
+	p.Environment = model.Environment(env)
+	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
+	if tokID.Valid {
+		p.Token = &model.Token{
+			AccessToken: access.String, RefreshToken: refresh.String, TokenType: typ.String,
+			ExpiresAt: fromMillis(expires.Int64), ObtainedAt: fromMillis(obtained.Int64),
+			GrantedScopes: splitList(granted.String), Health: model.Health(health.String),
+			LastRefreshAt: fromMillis(lastRefresh.Int64), LastError: lastErr.String,
+		}
+	}
+	return p, nil
+}
 
 func scanProfile(r rowScanner) (model.Profile, error) {
 	var p model.Profile

@@ -15,10 +15,10 @@ func (t *Tx) Profiles() ([]model.Profile, error) {
 	// Sized once: a Profile is large, and growing the slice by doubling
 	// copied each one several times.
 	var n int
-	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM profiles").Scan(&n); err != nil {
+	if err := t.queryRow("SELECT count(*) FROM profiles").Scan(&n); err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, profileSelect+` ORDER BY p.name`)
+	rows, err := t.query(profileSelect + ` ORDER BY p.name`)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (t *Tx) Profiles() ([]model.Profile, error) {
 // Profile returns the profile named name (ignoring case), or an error
 // wrapping [ErrNoProfile].
 func (t *Tx) Profile(name string) (model.Profile, error) {
-	p, err := scanProfile(t.tx.QueryRowContext(t.ctx, profileSelect+` WHERE p.name = ?`, name))
+	p, err := scanProfileColumns(t.queryRow(profileColumns+` WHERE p.name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w %q: ztm list shows the profiles there are", ErrNoProfile, name)
 	}

@@ -229,7 +229,7 @@ func (v *Vault) view(fn func(tx *Tx) error) error {
 		return errors.New("the vault is closed")
 	}
 	ctx := context.Background()
-	return v.damaged(fn(&Tx{tx: v.mem.conn, ctx: ctx, now: v.clock(), readOnly: true}))
+	return v.damaged(fn(&Tx{tx: v.mem.conn, ctx: ctx, now: v.clock(), readOnly: true, mem: v.mem}))
 }
 
 // Update makes a change that other processes will see: it takes the lock,
