@@ -159,8 +159,8 @@ func (v *Vault) stale(names []string, idx []int, o FreshOptions, out []Fresh, lo
 			case !locked:
 				todo = append(todo, i)
 				continue
-			case out[i].Profile.Token.RefreshToken == "":
-				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; get a new grant (g in the dashboard)", ErrNoToken, name)
+			case out[i].Profile.Token.RefreshToken == "" && !out[i].Profile.ClientCredentials:
+				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; it needs a new consent", ErrNoToken, name)
 			case out[i].Budget.Left == 0 && !o.OverBudget:
 				out[i].Err = fmt.Errorf("%w: %s was refreshed %d times in the last 10 minutes, Zoho's limit; the next refresh is possible at %s",
 					ErrBudget, name, out[i].Budget.Used, out[i].Budget.NextFree.Format("15:04:05"))
@@ -228,7 +228,7 @@ func (v *Vault) refused(tx *Tx, f *Fresh, o FreshOptions) bool {
 	switch tok.RefreshHealth() {
 	case model.HealthRevoked:
 		f.Err = &refusal{kind: model.ErrRefreshRevoked, msg: tok.LastError +
-			" (ztm will not ask Zoho again with this refresh token: get a new grant)"}
+			" (Zoho is not asked again with this refresh token until a new consent replaces it)"}
 	case model.HealthThrottled:
 		at, err := tx.lastFailure(f.Profile.Name)
 		until := at.Add(model.RefreshWindow)

@@ -181,14 +181,15 @@ func TestEnvironmentAndClientCredentialsSurviveReopen(t *testing.T) {
 	}
 }
 
-// TestAwkwardTextSurvives: text with colons, digits, NULs, multi-byte and
-// invalid UTF-8, and empty fields reads back exactly as written, in the
-// list and alone.
+// TestAwkwardTextSurvives: text with colons, digits, quotes, multi-byte
+// characters and line breaks, and empty fields, reads back exactly as
+// written, in the list and alone. (Control characters and invalid UTF-8
+// never get in: Profile.Validate refuses them.)
 func TestAwkwardTextSurvives(t *testing.T) {
 	v, p := newKeyFileVault(t)
 	want := sampleProfile(1, time.Now().Truncate(time.Millisecond))
-	want.Notes = "12:34:\x00:é漢字\xff\xfe 5:abcde"
-	want.Account, want.APIDomain, want.SOID = "", "", "3:x:"
+	want.Notes = "12:34:'\":é漢字\n 5:abcde"
+	want.Account, want.APIDomain, want.SOID = "", "", "ZohoCRM.3"
 	want.Token.LastError = "0:"
 	want.Token.TokenType = ""
 	err := v.Update(context.Background(), func(tx *Tx) error { return tx.CreateProfile(&want) })

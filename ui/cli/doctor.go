@@ -67,7 +67,6 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		return err
 	}
 	defer s.Close()
-	s.ConsentHow = grantHint
 	names := o.Names
 	if len(names) == 0 {
 		ps, err := s.Vault.Profiles()

@@ -47,12 +47,26 @@ func (f *Factory) Open() (*app.Session, error) {
 		return nil, err
 	}
 	if s, ok, err := f.openWithAgent(p); ok {
-		if err == nil {
-			f.warn(s.Vault)
+		if err != nil {
+			return nil, err
 		}
-		return s, err
+		f.prepare(s)
+		return s, nil
 	}
 	return f.OpenOwnKey()
+}
+
+// prepare readies an open session for the command line: it warns about
+// the vault's files, makes refusals that need a new consent say how (the
+// dashboard key and the command, from their tables), and trusts Zoho's
+// server list as ztm dc sync kept it for pasted redirects (without it only
+// the table and the profile's own server are).
+func (f *Factory) prepare(s *app.Session) {
+	f.warn(s.Vault)
+	s.ConsentHow = grantHint
+	if err := s.TrustServerList(); err != nil {
+		fmt.Fprintf(f.Env.Stderr, "ztm: warning: %s\n", oneLine(err))
+	}
 }
 
 // OpenOwnKey is Open without the agent: for the commands that need the
@@ -67,12 +81,7 @@ func (f *Factory) OpenOwnKey() (*app.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.warn(s.Vault)
-	// Zoho's server list, as ztm dc sync kept it, is trusted for pasted
-	// redirects; without it only the table and the profile's own server are.
-	if err := s.TrustServerList(); err != nil {
-		fmt.Fprintf(f.Env.Stderr, "ztm: warning: %s\n", oneLine(err))
-	}
+	f.prepare(s)
 	return s, nil
 }
 

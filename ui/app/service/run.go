@@ -26,7 +26,7 @@ func RunAgent(ctx context.Context, o Options, socket string, ready func(*Service
 		o.Max = DefaultMax
 	}
 	s := New(o)
-	if err := DisableCoreDumps(); err != nil {
+	if err := vault.DisableCoreDumps(); err != nil {
 		s.o.Log.Warn("cannot disable core dumps", "err", err.Error())
 	}
 	ln, err := ListenAgent(socket, os.Getuid(), s.o.Log)
