@@ -53,6 +53,8 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdConsent(f, nil), NewCmdKeepAlive(f), NewCmdEdit(f, nil),
 		NewCmdExport(f, nil), NewCmdImport(f, nil), NewCmdVault(f),
 		NewCmdCompletion(f, nil), NewCmdVersion(f), NewCmdDemo(f, nil),
+		NewCmdAPI(f, nil),
+		NewCmdProxy(f, nil),
 	)
 	return root
 }

@@ -310,7 +310,7 @@ func (t *renewingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		if dead {
 			// The body streamed away and cannot be sent again; renew so
 			// the caller's own retry gets a live token.
-			if _, err := t.px.s.Renew(req.Context(), call.caller, call.profile, Fingerprint(call.token)); err == nil {
+			if _, err := t.px.s.renew(req.Context(), call.caller, call.profile, Fingerprint(call.token)); err == nil {
 				call.renewed = true
 			}
 		}
@@ -321,7 +321,7 @@ func (t *renewingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		return resp, nil
 	}
 	resp.Body.Close()
-	tok, err := t.px.s.Renew(req.Context(), call.caller, call.profile, Fingerprint(call.token))
+	tok, err := t.px.s.renew(req.Context(), call.caller, call.profile, Fingerprint(call.token))
 	if err != nil {
 		return nil, renewError{err}
 	}
