@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"ztm/oauth"
+	"ztm/ui/app"
 )
 
 // Defaults of [ProxyOptions].
@@ -53,6 +55,16 @@ type proxy struct {
 	s  *Service
 	o  ProxyOptions
 	rp *httputil.ReverseProxy
+
+	mu     sync.RWMutex
+	tokens map[string]cachedToken // profile -> the token last sent
+}
+
+// cachedToken is a token the proxy sent, valid while the session it came
+// from is still the service's: a lock or a new unlock forgets it.
+type cachedToken struct {
+	tok  Token
+	sess *app.Session
 }
 
 // Proxy is the API proxy: http://HOST/{profile}/{path} (or /{path} with
@@ -76,7 +88,7 @@ func (s *Service) Proxy(o ProxyOptions) http.Handler {
 		t.MaxIdleConnsPerHost = 128
 		o.Transport = t
 	}
-	px := &proxy{s: s, o: o}
+	px := &proxy{s: s, o: o, tokens: map[string]cachedToken{}}
 	px.rp = &httputil.ReverseProxy{
 		Rewrite:      px.rewrite,
 		Transport:    &renewingTransport{px: px},
@@ -114,7 +126,7 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call.caller = c
-	tok, err := px.s.token(r.Context(), c, profile, ProxyMinValid)
+	tok, err := px.token(r.Context(), c, profile)
 	if err != nil {
 		writeErr(rec, err)
 		return
@@ -261,29 +273,6 @@ func logPath(u *url.URL) string {
 	return u.Path + "?" + strings.Join(keys, "&")
 }
 
-// statusWriter remembers the status written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController flush through it.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // renewingTransport adds the token and, on a dead-token answer, renews it
 // once and sends the request once more.
 type renewingTransport struct{ px *proxy }
@@ -326,6 +315,7 @@ func (t *renewingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		return nil, renewError{err}
 	}
 	call.token, call.renewed = tok.AccessToken, true
+	t.px.remember(call.profile, tok)
 	again := req.Clone(req.Context())
 	if call.body != nil {
 		again.Body = call.body.replay()
@@ -334,40 +324,40 @@ func (t *renewingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return base.RoundTrip(again)
 }
 
-// maxErrorBody bounds what is read of a 401 to classify it.
-const maxErrorBody = 64 << 10
-
-// replayBody streams a request body while keeping up to max bytes of it,
-// so a body that fitted can be sent again.
-type replayBody struct {
-	r    io.ReadCloser
-	buf  []byte
-	fits bool // the whole body is in buf
-	src  io.Reader
+// token is [Service.token] with the token kept in memory: a valid one
+// costs no vault read, which would serialize every request on the
+// vault's one SQLite connection.
+func (px *proxy) token(ctx context.Context, c Caller, profile string) (Token, error) {
+	sess := px.s.current()
+	if c.May(profile) && sess != nil {
+		px.mu.RLock()
+		e, ok := px.tokens[profile]
+		px.mu.RUnlock()
+		if ok && e.sess == sess && e.tok.ExpiresAt.After(px.s.now().Add(ProxyMinValid)) {
+			px.s.noteAsked(profile)
+			return e.tok, nil
+		}
+	}
+	tok, err := px.s.token(ctx, c, profile, ProxyMinValid)
+	if err == nil && sess != nil {
+		px.mu.Lock()
+		px.tokens[profile] = cachedToken{tok, sess}
+		px.mu.Unlock()
+	}
+	return tok, err
 }
 
-// newReplayBody reads ahead up to max+1 bytes of a body whose length is
-// unknown or at most max; a larger one streams through unkept.
-func newReplayBody(r io.ReadCloser, length, max int64) *replayBody {
-	b := &replayBody{r: r, src: r}
-	if length > max {
-		return b
-	}
-	buf, err := io.ReadAll(io.LimitReader(r, max+1))
-	b.buf = buf
-	b.fits = err == nil && int64(len(buf)) <= max
-	b.src = io.MultiReader(bytes.NewReader(buf), r)
-	if err != nil {
-		b.src = io.MultiReader(bytes.NewReader(buf), errReader{err})
-	}
-	return b
+// remember keeps a renewed token for the next requests.
+func (px *proxy) remember(profile string, tok Token) {
+	sess := px.s.current()
+	px.mu.Lock()
+	px.tokens[profile] = cachedToken{tok, sess}
+	px.mu.Unlock()
 }
 
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-func (b *replayBody) Read(p []byte) (int, error) { return b.src.Read(p) }
-func (b *replayBody) Close() error               { return b.r.Close() }
-func (b *replayBody) replayable() bool           { return b.fits }
-func (b *replayBody) replay() io.ReadCloser      { return io.NopCloser(bytes.NewReader(b.buf)) }
+// current is the open session, or nil when the service is locked.
+func (s *Service) current() *app.Session {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sess
+}

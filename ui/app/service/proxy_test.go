@@ -41,7 +41,17 @@ type proxyWorld struct {
 // refresh budget), with access tokens that have left to live.
 func newProxyWorld(t testing.TB, po service.ProxyOptions, left time.Duration, names ...string) *proxyWorld {
 	t.Helper()
-	f := fakezohotest.Start(t, fakezohotest.LocalAPI(), fakezohotest.NoDemoClients())
+	return newProxyWorldWith(t, po, nil, left, names...)
+}
+
+// newProxyWorldWith is newProxyWorld with the fake tuned (latency).
+func newProxyWorldWith(t testing.TB, po service.ProxyOptions, tune func(*fakezoho.Options), left time.Duration, names ...string) *proxyWorld {
+	t.Helper()
+	opts := []fakezohotest.Option{fakezohotest.LocalAPI(), fakezohotest.NoDemoClients()}
+	if tune != nil {
+		opts = append(opts, fakezohotest.WithOptions(tune))
+	}
+	f := fakezohotest.Start(t, opts...)
 	dir := filepath.Join(t.TempDir(), "v")
 	paths := vault.Paths{Dir: dir, Vault: filepath.Join(dir, vault.VaultFile), Lock: filepath.Join(dir, vault.VaultFile+".lock"),
 		Identity: filepath.Join(dir, vault.KeyFileIdentity)}
