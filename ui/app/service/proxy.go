@@ -299,8 +299,9 @@ func (t *renewingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		if dead {
 			// The body streamed away and cannot be sent again; renew so
 			// the caller's own retry gets a live token.
-			if _, err := t.px.s.renew(req.Context(), call.caller, call.profile, Fingerprint(call.token)); err == nil {
+			if tok, err := t.px.s.renew(req.Context(), call.caller, call.profile, Fingerprint(call.token)); err == nil {
 				call.renewed = true
+				t.px.remember(call.profile, tok)
 			}
 		}
 		resp.Body = struct {
