@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,37 +13,16 @@ import (
 	"ztm/vault"
 )
 
-// newAPIWorld is newWorld with a fake Zoho that names its own API hosts as
-// api_domain, so the liveness calls of ztm doctor reach it. skew sets the
-// fake's clock that far ahead of the local one.
-func newAPIWorld(t *testing.T, skew time.Duration) *world {
+// newSkewedAPIWorld is newAPIWorld with Zoho's clock skew ahead of ours.
+func newSkewedAPIWorld(t *testing.T, skew time.Duration) *world {
 	t.Helper()
-	clk := &clock{t: start}
-	z := fakezoho.New(fakezoho.Options{Now: func() time.Time { return clk.Now().Add(skew) }, LocalAPIDomain: true})
+	w := newWorld(t)
+	z := fakezoho.New(fakezoho.Options{Now: func() time.Time { return w.clock.Now().Add(skew) }, LocalAPIDomain: true})
 	t.Cleanup(z.Close)
 	z.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
-	base := t.TempDir()
-	dir := filepath.Join(base, "ztm")
-	w := &world{
-		t: t, clock: clk, zoho: z, dcs: z.DataCenters(), dir: dir,
-		env:           map[string]string{},
-		refreshTokens: map[string]string{},
-	}
-	dcFile := filepath.Join(base, "datacenters.json")
-	writeDataCenters(t, dcFile, w.dcs.All())
-	w.env[oauth.DataCentersEnv] = dcFile
-	w.env[vault.EnvVault] = filepath.Join(dir, vault.VaultFile)
-	w.env["XDG_CONFIG_HOME"] = filepath.Join(base, "config")
-	p, err := vault.ResolvePaths(w.env[vault.EnvVault], "", w.getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.paths = p
-	return newKeyFileWorld(w)
-}
-
-func withScopes(scopes ...string) profileOpt {
-	return func(p *model.Profile) { p.Scopes = scopes }
+	w.zoho, w.dcs = z, z.DataCenters()
+	writeDataCenters(t, w.env[oauth.DataCentersEnv], w.dcs.All())
+	return w
 }
 
 // live seeds a profile whose tokens the fake issued: a refresh token
@@ -104,7 +82,7 @@ func (r result) says(t *testing.T, phrases ...string) {
 
 func TestDoctorHealthyProfile(t *testing.T) {
 	t.Parallel()
-	w := newAPIWorld(t, 0)
+	w := newSkewedAPIWorld(t, 0)
 	w.live("crm-eu", nil, withScopes(crmScopes...))
 	r := w.doctor("crm-eu").want(t, 0)
 	r.says(t, "crm-eu (EU, "+fakezoho.DefaultUser("EU")+"): healthy", "token:", "valid for 1h", "0 of Zoho's 10 refreshes used",
@@ -160,7 +138,7 @@ func TestDoctorExplainsProductRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newAPIWorld(t, 0)
+			w := newSkewedAPIWorld(t, 0)
 			if tc.stale {
 				w.add("p", withScopes(tc.scopes...))
 			} else {
@@ -188,7 +166,7 @@ func TestDoctorRefreshesADeadTokenOnce(t *testing.T) {
 	}{{crmScopes, "INVALID_TOKEN"}, {deskScopes, "INVALID_OAUTH"}} {
 		t.Run(tc.code, func(t *testing.T) {
 			t.Parallel()
-			w := newAPIWorld(t, 0)
+			w := newSkewedAPIWorld(t, 0)
 			p := w.live("p", nil, withScopes(tc.scopes...))
 			w.zoho.ExpireAccessToken(p.Token.AccessToken)
 			r := w.doctor("p").want(t, 0)
@@ -207,7 +185,7 @@ func TestDoctorRefreshesADeadTokenOnce(t *testing.T) {
 // how to consent again, without a second try.
 func TestDoctorRevokedRefreshToken(t *testing.T) {
 	t.Parallel()
-	w := newAPIWorld(t, 0)
+	w := newSkewedAPIWorld(t, 0)
 	p := w.live("crm-eu", nil, withScopes(crmScopes...))
 	w.zoho.RevokeRefreshToken(p.Token.RefreshToken)
 	w.zoho.ExpireAccessToken(p.Token.AccessToken)
@@ -233,7 +211,7 @@ func TestDoctorRevokedRefreshToken(t *testing.T) {
 // budget is not touched at all.
 func TestDoctorNeverSpendsMoreThanOneRefresh(t *testing.T) {
 	t.Parallel()
-	w := newAPIWorld(t, 0)
+	w := newSkewedAPIWorld(t, 0)
 	w.live("crm-eu", nil, withScopes(crmScopes...), expiresIn(-time.Minute))
 	w.zoho.InjectFault(fakezoho.EndpointCRMOrg, fakezoho.Fault{Status: 401, Count: -1,
 		Body: `{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}`})
@@ -246,7 +224,7 @@ func TestDoctorNeverSpendsMoreThanOneRefresh(t *testing.T) {
 		t.Errorf("%d refreshes, want 1", n)
 	}
 
-	w2 := newAPIWorld(t, 0)
+	w2 := newSkewedAPIWorld(t, 0)
 	w2.live("crm-eu", nil, withScopes(crmScopes...))
 	for range model.RefreshLimit {
 		w2.run("refresh", "crm-eu").want(t, 0)
@@ -262,7 +240,7 @@ func TestDoctorNeverSpendsMoreThanOneRefresh(t *testing.T) {
 
 func TestDoctorUnreachable(t *testing.T) {
 	t.Parallel()
-	w := newAPIWorld(t, 0)
+	w := newSkewedAPIWorld(t, 0)
 	w.live("crm-eu", nil, withScopes(crmScopes...))
 	w.zoho.InjectFault(fakezoho.EndpointCRMOrg, fakezoho.Fault{CloseConnection: true})
 	r := w.doctor("crm-eu").exits(t, ExitNetwork)
@@ -277,7 +255,7 @@ func TestDoctorUnreachable(t *testing.T) {
 
 func TestDoctorClockSkewAndGrants(t *testing.T) {
 	t.Parallel()
-	w := newAPIWorld(t, 3*time.Minute)
+	w := newSkewedAPIWorld(t, 3*time.Minute)
 	w.live("crm-eu", nil, withScopes(crmScopes...))
 	v := w.open()
 	err := v.Update(context.Background(), func(tx *vault.Tx) error {
@@ -299,7 +277,7 @@ func TestDoctorClockSkewAndGrants(t *testing.T) {
 
 func TestDoctorJSON(t *testing.T) {
 	t.Parallel()
-	w := newAPIWorld(t, 0)
+	w := newSkewedAPIWorld(t, 0)
 	w.live("crm-eu", nil, withScopes(crmScopes...), expiresIn(-time.Minute))
 	w.add("books", withScopes(booksScopes...))
 	w.add("new", noToken())

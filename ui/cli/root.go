@@ -57,6 +57,8 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdUnlock(f, nil), NewCmdLock(f, nil), NewCmdAgent(f, nil),
 		NewCmdServe(f, nil),
 		NewCmdUse(f),
+		NewCmdAPI(f, nil),
+		NewCmdProxy(f, nil),
 	)
 	return root
 }
