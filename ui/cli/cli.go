@@ -76,13 +76,14 @@ func exitCode(err error) int {
 	case oauth.IsNetwork(err):
 		return ExitNetwork
 	case errors.As(err, &zerr), errors.Is(err, vault.ErrBudget), errors.Is(err, vault.ErrNoToken),
-		errors.Is(err, model.ErrRefreshRevoked):
+		errors.Is(err, model.ErrRefreshRevoked), errors.Is(err, model.ErrThrottled):
 		return ExitZoho
 	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
 		errors.Is(err, vault.ErrNoIdentity), errors.Is(err, vault.ErrBadIdentity),
 		errors.Is(err, vault.ErrWrongIdentity), errors.Is(err, vault.ErrNoVault),
 		errors.Is(err, vault.ErrNotVault), errors.Is(err, vault.ErrCorrupt),
 		errors.Is(err, vault.ErrNewerSchema), errors.Is(err, vault.ErrLockTimeout),
+		errors.Is(err, vault.ErrUnsafeDir),
 		isLockFailure(err):
 		return ExitLocked
 	}

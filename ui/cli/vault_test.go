@@ -197,10 +197,16 @@ func TestVaultRecipients(t *testing.T) {
 	w.run("vault", "recipients", "rm", own).wantErr(t, 1)
 	w.run("vault", "recipients", "frob").wantErr(t, 1, "use: ztm vault recipients [add RECIPIENT | rm RECIPIENT]")
 
-	if r := w.run("vault", "recipients", "rm", second.recipient).want(t, 0); r.stdout != "removed; the vault was re-encrypted without it\n" {
+	if r := w.run("vault", "recipients", "rm", second.recipient).want(t, 0); r.stdout != "removed; the vault and its backup were re-encrypted without it\n" {
 		t.Errorf("rm printed %q", r.stdout)
 	}
 	w.run("--identity", second.file, "list").wantErr(t, 3, "wrong identity")
+	// Nor does the previous version, kept as .bak, open with the removed key.
+	bak := w.paths
+	bak.Vault += ".bak"
+	w.env[vault.EnvVault] = bak.Vault
+	w.run("--identity", second.file, "list").wantErr(t, 3, "wrong identity")
+	w.env[vault.EnvVault] = w.paths.Vault
 	w.run("token", "crm-eu").want(t, 0)
 }
 

@@ -253,10 +253,20 @@ func removeRecipient(ctx context.Context, f *Factory, r string) error {
 		return err
 	}
 	defer s.Close()
-	if err := s.Vault.RemoveRecipient(ctx, r); err != nil {
+	fate, err := s.Vault.RemoveRecipientWithBackup(ctx, r)
+	if err != nil {
 		return usageErr{err.Error()}
 	}
-	fmt.Fprintln(f.Env.Stdout, "removed; the vault was re-encrypted without it")
+	// The previous version (.bak) must not stay readable by the removed
+	// key either: say what became of it.
+	switch fate {
+	case vault.BackupReencrypted:
+		fmt.Fprintln(f.Env.Stdout, "removed; the vault and its backup were re-encrypted without it")
+	case vault.BackupRemoved:
+		fmt.Fprintln(f.Env.Stdout, "removed; the vault was re-encrypted without it, and its backup, which could not be, was deleted")
+	default:
+		fmt.Fprintln(f.Env.Stdout, "removed; the vault was re-encrypted without it")
+	}
 	return nil
 }
 
