@@ -65,6 +65,8 @@ type kindAbout struct {
 	// consent says the path asks a person for consent, so Zoho makes a
 	// refresh token (and the 21st-token rule applies).
 	consent bool
+	// waits says the step waits on Zoho or a browser, with a spinner.
+	waits bool
 }
 
 // kindAbouts lists every kind's description, in the order offered.

@@ -29,7 +29,7 @@ func newClientCredentialsGrant(w *wizard) grantPath { return &clientCredentialsG
 func (g *clientCredentialsGrant) about() kindAbout {
 	return kindAbout{title: "Self Client, client credentials",
 		when:   "no consent and no refresh token: ztm asks Zoho for each token with the client id and secret. For servers; CRM also needs the org id.",
-		method: model.GrantClientCredentials,
+		method: model.GrantClientCredentials, waits: true,
 		guide: func(*wizard) []string {
 			return []string{
 				"1. Choose Self Client, then Create Now and OK (there is one per account: skip this if you have it).",

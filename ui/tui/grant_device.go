@@ -49,7 +49,7 @@ func newDeviceGrant(w *wizard) grantPath { return &deviceGrant{w: w} }
 func (g *deviceGrant) about() kindAbout {
 	return kindAbout{title: "Non-browser (device flow)",
 		when:   "you type a short code on any device's browser. For SSH sessions and headless machines.",
-		method: model.GrantDeviceFlow, consent: true,
+		method: model.GrantDeviceFlow, consent: true, waits: true,
 		guide: func(*wizard) []string {
 			return []string{
 				"1. Add Client, then Non-browser Applications.",

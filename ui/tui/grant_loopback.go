@@ -48,7 +48,7 @@ func newLoopbackGrant(w *wizard) grantPath { return &loopbackGrant{w: w, paste: 
 func (g *loopbackGrant) about() kindAbout {
 	return kindAbout{title: "Server-based, ztm catches the redirect",
 		when:   "ztm listens on localhost while you consent in the browser. For a machine with a browser.",
-		method: model.GrantLoopback, consent: true,
+		method: model.GrantLoopback, consent: true, waits: true,
 		guide: func(w *wizard) []string {
 			return serverGuide(w, w.loopbackRedirect()+", exactly, port included: ztm listens there while you consent")
 		}}

@@ -61,6 +61,7 @@ type wizard struct {
 	consent                                              model.Consent
 	picked                                               []string // scopes ticked in the catalogue
 	scopeOrder                                           []string // the scopes' order when loaded
+	secretEcho                                           huh.EchoMode
 
 	// The current step's form; focus is its focused field.
 	form              *huh.Form
@@ -90,7 +91,7 @@ type wizard struct {
 
 func newWizard(c *Common, p *model.Profile, consentOnly bool, names []string) *wizard {
 	w := &wizard{c: c, keys: newWizardKeys(), orig: p, consentOnly: consentOnly, consent: model.UserConsent,
-		env: model.Production, now: c.Cfg.Now(), tickEvery: time.Second,
+		env: model.Production, now: c.Cfg.Now(), tickEvery: time.Second, secretEcho: huh.EchoModePassword,
 		spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
 	w.taken = map[string]bool{}
 	for _, n := range names {
@@ -175,7 +176,9 @@ func (w *wizard) Capturing() bool {
 func (w *wizard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if w.step != wsExchange && w.step != wsGrant {
+		// The spinner turns only where one is drawn; an unused tick is not
+		// re-armed.
+		if w.step != wsExchange && !(w.step == wsGrant && w.path.about().waits) {
 			return w, nil
 		}
 		var cmd tea.Cmd

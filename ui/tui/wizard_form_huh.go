@@ -34,17 +34,8 @@ func (t *text) SetValue(s string) { t.s = s }
 // buildForm makes the current step's form and focuses field w.focus.
 func (w *wizard) buildForm() {
 	w.form, w.fieldCount, w.kindSelect = nil, 0, nil
-	var fields []huh.Field
-	switch w.step {
-	case wsName:
-		fields = w.nameFields()
-	case wsType:
-		fields = w.typeFields()
-	case wsRegister:
-		fields = w.registerFields()
-	case wsScopes:
-		fields = w.scopeFields()
-	default:
+	fields := w.stepFields()
+	if fields == nil {
 		return
 	}
 	w.shape = w.formShape()
@@ -60,6 +51,22 @@ func (w *wizard) buildForm() {
 		w.moveFocus(1)
 	}
 	w.layoutForm()
+}
+
+// stepFields makes the fields of the current step, nil for a step that
+// is not a form.
+func (w *wizard) stepFields() []huh.Field {
+	switch w.step {
+	case wsName:
+		return w.nameFields()
+	case wsType:
+		return w.typeFields()
+	case wsRegister:
+		return w.registerFields()
+	case wsScopes:
+		return w.scopeFields()
+	}
+	return nil
 }
 
 // formShape names what decides the current step's fields.
@@ -133,7 +140,7 @@ func (w *wizard) nameFields() []huh.Field {
 	fields := []huh.Field{
 		huh.NewInput().Title("Profile name").Value(&w.name.s).CharLimit(64).Placeholder("crm-eu").
 			Description("letters, digits, . _ @ -; scripts use it: ztm token NAME").
-			Validate(func(string) error { return problemErr(w.nameProblem()) }),
+			Validate(func(s string) error { return problemErr(w.nameProblem(or(s, w.name.Value()))) }),
 		huh.NewSelect[int]().Title("Data center").Description("where your Zoho account lives (the domain you sign in at)").
 			Options(opts...).Value(&w.dcIndex).Height(min(len(opts)+1, max(w.height-10, 4))),
 	}
@@ -197,7 +204,7 @@ func (w *wizard) registerFields() []huh.Field {
 	case kindLoopback:
 		fields = append(fields, huh.NewInput().Title("Redirect port").Value(&w.port.s).CharLimit(5).
 			Description("the port of the redirect URI you register ("+w.keys.CopyRedirect.Help().Key+" copies the URI)").
-			Validate(func(string) error { return problemErr(w.portProblem()) }))
+			Validate(func(s string) error { return problemErr(portProblem(or(s, w.port.Value()))) }))
 	case kindPasteURL:
 		fields = append(fields, huh.NewInput().Title("Redirect URI").Value(&w.redirect.s).CharLimit(500).
 			Placeholder("https://app.example.com/oauth/callback").
@@ -206,7 +213,7 @@ func (w *wizard) registerFields() []huh.Field {
 	fields = append(fields,
 		huh.NewInput().Title("Client ID").Value(&w.clientID.s).CharLimit(80).Placeholder("1000.XXXXXXXXXXXX").
 			Validate(func(s string) error { return problemErr(clientIDProblem(s)) }),
-		huh.NewInput().Title("Client secret").Value(&w.secret.s).CharLimit(200).EchoMode(huh.EchoModePassword).
+		huh.NewInput().Title("Client secret").Value(&w.secret.s).CharLimit(200).EchoMode(w.secretEcho).
 			Placeholder("from the Client Secret tab").
 			Validate(func(s string) error { return model.ValidateClientSecret(model.CleanPasted(s)) }))
 	if w.kind == kindClientCredentials {
@@ -234,6 +241,15 @@ func (w *wizard) scopeFields() []huh.Field {
 			Description("comma-separated, to find the profile in the dashboard"),
 		huh.NewInput().Title("Notes").Value(&w.notes.s).CharLimit(500).Placeholder("none"),
 	}
+}
+
+// or is s, or def when s is blank: an accessible prompt answered with
+// nothing keeps the value shown.
+func or(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
 }
 
 // problemErr turns a problem sentence into a field error.

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"ztm/model"
@@ -16,7 +17,7 @@ import (
 func (w *wizard) checkStep() string {
 	switch w.step {
 	case wsName:
-		if p := w.nameProblem(); p != "" {
+		if p := w.nameProblem(w.name.Value()); p != "" {
 			return p
 		}
 		if w.customDC() {
@@ -37,8 +38,8 @@ func (w *wizard) checkStep() string {
 	return ""
 }
 
-func (w *wizard) nameProblem() string {
-	name := strings.TrimSpace(w.name.Value())
+func (w *wizard) nameProblem(name string) string {
+	name = strings.TrimSpace(name)
 	if err := model.ValidateName(name); err != nil {
 		return err.Error()
 	}
@@ -53,7 +54,7 @@ func (w *wizard) registerProblem() string {
 	w.secret.SetValue(model.CleanPasted(w.secret.Value()))
 	switch w.kind {
 	case kindLoopback:
-		if p := w.portProblem(); p != "" {
+		if p := portProblem(w.port.Value()); p != "" {
 			return p
 		}
 	case kindPasteURL:
@@ -71,8 +72,8 @@ func (w *wizard) registerProblem() string {
 	return ""
 }
 
-func (w *wizard) portProblem() string {
-	if n := w.portNumber(); n < 1024 || n > 65535 {
+func portProblem(port string) string {
+	if n, err := strconv.Atoi(strings.TrimSpace(port)); err != nil || n < 1024 || n > 65535 {
 		return "the port must be a number from 1024 to 65535, the one in the redirect URI you registered"
 	}
 	return ""
