@@ -162,11 +162,16 @@ func (w *wizard) SetSize(width, height int) {
 	}
 }
 
-// Capturing: text fields take every key, including q and ?.
+// Capturing: text fields (and a list's filter) take every key, including
+// q and ?.
 func (w *wizard) Capturing() bool {
 	switch w.step {
 	case wsName, wsType, wsRegister, wsScopes:
-		return true
+		if w.form == nil {
+			return false
+		}
+		_, typing := w.form.GetFocusedField().(*huh.Input)
+		return typing || w.filtering()
 	case wsGrant:
 		return w.path != nil && w.path.capturing()
 	}

@@ -914,3 +914,18 @@ func TestWizardScopePicker(t *testing.T) {
 	h.wantStep(wsGrant)
 	h.wantView("ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoDesk.tickets.READ")
 }
+
+func TestWizardHelpOnAListButNotInAField(t *testing.T) {
+	h := dashboardHarness(t, 100, 32)
+	h.key("a")
+	h.typeText("my-crm?")
+	if h.app.dialog != nil || h.app.wiz.name.Value() != "my-crm?" {
+		t.Fatalf("? in the name field: dialog %v, name %q", h.app.dialog != nil, h.app.wiz.name.Value())
+	}
+	h.key("tab") // the data centers: a list, where ? is help
+	h.key("?")
+	if h.app.dialog == nil {
+		t.Fatalf("? on a list opened no help:\n%s", h.view())
+	}
+	h.wantView("tab", "next field", "esc", "back")
+}
