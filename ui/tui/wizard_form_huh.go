@@ -260,10 +260,12 @@ func problemErr(p string) error {
 	return fmt.Errorf("%s", p)
 }
 
-// formTheme is huh's base theme in the dashboard's styles.
+// formTheme is huh's base theme in the dashboard's styles. It reads them
+// when a field is drawn, so a light or dark background found later (or
+// NO_COLOR) reaches the form too.
 func (w *wizard) formTheme() huh.Theme {
-	s := w.c.Styles
 	return huh.ThemeFunc(func(isDark bool) *huh.Styles {
+		s := w.c.Styles
 		t := huh.ThemeBase(isDark)
 		t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
 		f := &t.Focused

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ztm/model"
@@ -928,4 +930,26 @@ func TestWizardHelpOnAListButNotInAField(t *testing.T) {
 		t.Fatalf("? on a list opened no help:\n%s", h.view())
 	}
 	h.wantView("tab", "next field", "esc", "back")
+}
+
+func TestWizardFormFollowsTheBackground(t *testing.T) {
+	h := dashboardHarness(t, 100, 32)
+	h.key("a")
+	light := "38;2;102;57;186" // the accent on a light background
+	fieldTitle := func() string {
+		for _, l := range strings.Split(h.app.View().Content, "\n") {
+			if strings.Contains(ansi.Strip(l), "Profile name") {
+				return l
+			}
+		}
+		return ""
+	}
+	if strings.Contains(fieldTitle(), light) {
+		t.Fatal("the light accent before the background is known")
+	}
+	h.send(tea.BackgroundColorMsg{Color: color.White})
+	h.typeText("x")
+	if !strings.Contains(fieldTitle(), light) {
+		t.Fatalf("the form kept the dark theme on a light background: %q", fieldTitle())
+	}
 }
