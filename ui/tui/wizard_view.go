@@ -58,24 +58,20 @@ func (l *lines) note(text string, st lipgloss.Style) {
 	}
 }
 
-// viewForm draws a form step: the register step's guide (after the form
+// viewForm draws a form step: the register step's guide (after the rest
 // when the window is too short for both), the form, its tips, and what is
 // wrong.
 func (w *wizard) viewForm() string {
 	if w.form == nil {
 		return ""
 	}
-	var b strings.Builder
-	pre, form := w.formBefore(), indent(w.form.View(), "  ")
+	pre, form := w.formBefore(), indent(w.form.View(), "  ")+"\n"+w.formAfter()+w.problem()
 	if w.preFirst() {
-		b.WriteString(pre + form + "\n")
-	} else {
-		b.WriteString(form + "\n")
-		if pre != "" {
-			b.WriteString("\n" + pre)
-		}
+		return pre + form
 	}
-	return b.String() + w.formAfter() + w.problem()
+	// Short of room, the fields come first: the guide is there to read
+	// once, the fields are what the keys act on.
+	return form + "\n" + pre
 }
 
 // preFirst says the text before the form fits above it.
