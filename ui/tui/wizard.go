@@ -77,6 +77,7 @@ type wizard struct {
 	profile       model.Profile
 	grants        vault.GrantCount
 	keepOnRefusal bool
+	doing         string // what the exchange step waits for
 	// tickGen names the live tick chain; tickEvery is its period.
 	tickGen   int
 	tickEvery time.Duration
@@ -316,7 +317,7 @@ func (w *wizard) View() string {
 	case wsGrant:
 		body = w.viewGrant()
 	case wsExchange:
-		body = "  " + w.spin.View() + " exchanging the code at " + w.exchangeServer() + "…"
+		body = "  " + w.spin.View() + " " + w.doing + "…"
 	case wsDone:
 		body = w.viewDone()
 	case wsFailed:

@@ -167,6 +167,7 @@ func (w *wizard) exchange(g oauth.Grant, verifier string, keepOnRefusal bool) te
 		w.note = fmt.Sprintf("the code came from %s, not %s: ztm exchanges it there and keeps the profile in %s", dc.ID, dcLabel(w.profile), dc.ID)
 	}
 	w.keepOnRefusal = keepOnRefusal
+	w.doing = "exchanging the code at " + w.exchangeServer()
 	if !keepOnRefusal {
 		w.stopGrant()
 	}
@@ -185,7 +186,7 @@ func (w *wizard) exchange(g oauth.Grant, verifier string, keepOnRefusal bool) te
 // credentials).
 func (w *wizard) saveResult(r oauth.Result) tea.Cmd {
 	w.stopGrant()
-	w.step = wsExchange
+	w.step, w.doing = wsExchange, "saving "+w.profile.Name
 	p := w.profile
 	if w.orig != nil {
 		p.Token = w.orig.Token
@@ -215,6 +216,7 @@ func (w *wizard) saveCmd(p model.Profile, save func(context.Context) (model.Prof
 // saveEdit stores an edit that needs no new consent.
 func (w *wizard) saveEdit(p model.Profile) tea.Cmd {
 	w.setStep(wsExchange)
+	w.doing = "saving " + p.Name
 	s, orig, base := w.c.App, *w.orig, w.baseContext()
 	return tea.Batch(w.spin.Tick, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, opTimeout)
