@@ -609,16 +609,15 @@ func TestWizardDeviceFlowAutoApprovedInAnotherDC(t *testing.T) {
 func TestWizardDeviceFlowEscStopsPolling(t *testing.T) {
 	h := newHarness(t, withZoho(func(o *fakezoho.Options) { o.DeviceInterval = 5 * time.Second }))
 	h.keyFileVault(h.fill(samples...))
-	gate := h.gateDevicePolls()
+	h.gateDevicePolls() // a poll waits for the gate, which never opens
 	h.start(100, 32)
 	h.key("a")
 	h.fillWizard(deviceProfile("headless", ""))
 	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.deviceCode() != nil })
 	h.key("esc")
 	h.wantStep(wsScopes)
-	gate <- struct{}{}
-	gate <- struct{}{}
-	time.Sleep(20 * time.Millisecond)
+	// esc ends the poller: its last message comes in, and it is gone.
+	h.mustUntil("the end of the poller", func() bool { return h.bgPending == 0 })
 	if n := h.zoho.Requests(fakezoho.EndpointDeviceToken); n != 0 {
 		t.Fatalf("the device flow polled after esc (%d polls)", n)
 	}
