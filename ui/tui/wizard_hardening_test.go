@@ -18,17 +18,6 @@ import (
 // Regression tests for the wizard's items of the hardening issue, and the
 // tick chain of the spine issue.
 
-// seenWizTicks counts the wizard's ticks delivered so far.
-func (h *harness) seenWizTicks() int {
-	n := 0
-	for _, m := range h.seen {
-		if _, ok := m.(wizTickMsg); ok {
-			n++
-		}
-	}
-	return n
-}
-
 func TestWizardSecondGrantAttemptDoesNotDoubleTheTicks(t *testing.T) {
 	h := dashboardHarness(t, 100, 32)
 	h.key("a")
@@ -37,7 +26,7 @@ func TestWizardSecondGrantAttemptDoesNotDoubleTheTicks(t *testing.T) {
 	h.key("enter")
 	h.wantStep(wsGrant)
 	// The first attempt fails; r starts a second one, and esc and enter a
-	// third: each starts a tick chain of its own.
+	// third: each arms a tick.
 	code := h.zoho.SelfClientCode(fakezoho.DemoSelfClientID, "US", []string{oauth.UserInfoScope}, time.Minute)
 	h.clock.Advance(2 * time.Minute) // the code dies before it is pasted
 	h.paste(code)
@@ -47,12 +36,12 @@ func TestWizardSecondGrantAttemptDoesNotDoubleTheTicks(t *testing.T) {
 	h.keys("esc", "enter")
 	h.wantStep(wsGrant)
 
-	// Every armed tick fires once; only the live chain's re-arms.
-	h.waitTimers(20 * time.Millisecond)
-	before := h.seenWizTicks()
-	h.waitTimers(20 * time.Millisecond)
-	if n := h.seenWizTicks() - before; n != 1 {
-		t.Fatalf("%d ticks in one period after three attempts, want 1", n)
+	// Every armed tick fires; only the live attempt's arms a next one.
+	if fired, rearmed := h.fireWizTicks(); fired != 3 || rearmed != 1 {
+		t.Fatalf("%d ticks fired, %d re-armed; want 3 and 1", fired, rearmed)
+	}
+	if fired, rearmed := h.fireWizTicks(); fired != 1 || rearmed != 1 {
+		t.Fatalf("next period: %d ticks fired, %d re-armed; want 1 and 1", fired, rearmed)
 	}
 }
 
@@ -64,14 +53,8 @@ func TestWizardTickStopsWhenTheGrantStepCloses(t *testing.T) {
 	h.key("enter")
 	h.key("esc")
 	h.wantStep(wsScopes)
-	h.waitTimers(20 * time.Millisecond) // the armed tick fires, and is not re-armed
-	before := h.seenWizTicks()
-	if before == 0 {
-		t.Fatal("the grant step armed no tick")
-	}
-	h.waitTimers(20 * time.Millisecond)
-	if n := h.seenWizTicks() - before; n != 0 {
-		t.Fatalf("%d ticks after leaving the grant step", n)
+	if fired, rearmed := h.fireWizTicks(); fired != 1 || rearmed != 0 {
+		t.Fatalf("after leaving the grant step: %d ticks fired, %d re-armed; want 1 and 0", fired, rearmed)
 	}
 }
 
