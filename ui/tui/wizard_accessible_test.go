@@ -70,3 +70,28 @@ func TestAccessibleFormStopsWhenTheAnswersEnd(t *testing.T) {
 		t.Fatal("no error when the answers ended halfway")
 	}
 }
+
+func TestAccessibleFormEditKeepsWhatIsNotRetyped(t *testing.T) {
+	h := newHarness(t)
+	h.keyFileVault(h.fill(samples...))
+	h.start(100, 32)
+	orig := h.profile("crm-us")
+	// Twelve empty answers: every prompt keeps what the profile had.
+	blank := &lineReader{lines: make([]string, 12)}
+	blank.lines[8] = "0" // the scope list ends at 0
+	var out strings.Builder
+	sp, err := AccessibleForm(blank, &out, h.dcs, []string{"crm-us"}, &orig)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	p, err := app.BuildProfile(sp, h.dcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.NeedsConsent(orig, p) || p.Name != orig.Name || p.ClientSecret != orig.ClientSecret || !slices.Equal(p.Tags, orig.Tags) {
+		t.Fatalf("an edit with every answer kept changed the profile:\n%+v\n%+v", orig, p)
+	}
+	if strings.Contains(out.String(), orig.ClientSecret) {
+		t.Error("the prompts print the secret")
+	}
+}

@@ -147,7 +147,7 @@ func (w *wizard) nameFields() []huh.Field {
 	if w.customDC() {
 		fields = append(fields, huh.NewInput().Title("Accounts server URL").Value(&w.server.s).CharLimit(200).
 			Placeholder("https://accounts.example.com").
-			Validate(func(s string) error { return model.ValidateServerURL(s) }))
+			Validate(func(s string) error { return model.ValidateServerURL(or(s, w.server.Value())) }))
 	}
 	envs := make([]huh.Option[model.Environment], len(model.Environments))
 	for i, e := range model.Environments {
@@ -208,14 +208,14 @@ func (w *wizard) registerFields() []huh.Field {
 	case kindPasteURL:
 		fields = append(fields, huh.NewInput().Title("Redirect URI").Value(&w.redirect.s).CharLimit(500).
 			Placeholder("https://app.example.com/oauth/callback").
-			Validate(func(s string) error { return model.ValidateRedirectURI(model.CleanPasted(s)) }))
+			Validate(func(s string) error { return model.ValidateRedirectURI(model.CleanPasted(or(s, w.redirect.Value()))) }))
 	}
 	fields = append(fields,
 		huh.NewInput().Title("Client ID").Value(&w.clientID.s).CharLimit(80).Placeholder("1000.XXXXXXXXXXXX").
-			Validate(func(s string) error { return problemErr(clientIDProblem(s)) }),
+			Validate(func(s string) error { return problemErr(clientIDProblem(or(s, w.clientID.Value()))) }),
 		huh.NewInput().Title("Client secret").Value(&w.secret.s).CharLimit(200).EchoMode(w.secretEcho).
 			Placeholder("from the Client Secret tab").
-			Validate(func(s string) error { return model.ValidateClientSecret(model.CleanPasted(s)) }))
+			Validate(func(s string) error { return model.ValidateClientSecret(model.CleanPasted(or(s, w.secret.Value()))) }))
 	if w.kind == kindClientCredentials {
 		fields = append(fields, huh.NewInput().Title("Org (soid)").Value(&w.soid.s).CharLimit(100).
 			Placeholder("none").Description("ZohoCRM.<org id> for CRM; empty for products that need none"))

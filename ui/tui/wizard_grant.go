@@ -243,7 +243,7 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 	case grantsCountMsg:
 		return w.grantsCounted(msg.g)
 	case browserMsg:
-		w.browserAnswered(msg)
+		return w.browserAnswered(msg)
 	case wizCopiedMsg:
 		text := "copied the " + msg.what
 		var cmd tea.Cmd
@@ -276,21 +276,24 @@ func (w *wizard) grantsCounted(g vault.GrantCount) tea.Cmd {
 
 // browserAnswered says whether the browser opened; when it did not, the
 // note shows the URL and the key that copies it.
-func (w *wizard) browserAnswered(msg browserMsg) {
+func (w *wizard) browserAnswered(msg browserMsg) tea.Cmd {
 	if w.step != wsGrant && w.step != wsRegister {
-		return // the grant came back before the browser reported
+		return nil // the grant came back before the browser reported
 	}
 	if msg.err == nil {
-		if w.step == wsGrant {
-			w.note = "opened in your browser"
+		if w.step == wsRegister {
+			// On a form step the note line is for what is wrong.
+			return statusCmd("opened "+msg.url+" in your browser", false)
 		}
-		return
+		w.note = "opened in your browser"
+		return nil
 	}
 	how := "open it yourself wherever you are signed in to Zoho"
 	if msg.copyKey != "" {
 		how = "copy it with " + msg.copyKey + " and open it wherever you are signed in to Zoho"
 	}
 	w.note = "no browser could be opened (" + msg.err.Error() + "): " + how + ":\n" + msg.url
+	return nil
 }
 
 func (w *wizard) saved(msg savedProfileMsg) tea.Cmd {
