@@ -45,7 +45,7 @@ type wizardMsg interface{ wizard() }
 // fails, so going back or retrying loses nothing.
 type wizard struct {
 	c           *Common
-	keys        wizardKeys
+	keys        WizardKeys
 	orig        *model.Profile // the profile being edited; nil when adding
 	consentOnly bool
 	// taken holds the names in use (lower case), known when the wizard
@@ -92,7 +92,7 @@ type wizard struct {
 }
 
 func newWizard(c *Common, p *model.Profile, consentOnly bool, names []string) *wizard {
-	w := &wizard{c: c, keys: newWizardKeys(), orig: p, consentOnly: consentOnly, consent: model.UserConsent,
+	w := &wizard{c: c, keys: c.Keys.Wizard, orig: p, consentOnly: consentOnly, consent: model.UserConsent,
 		env: model.Production, now: c.Cfg.Now(), secretEcho: huh.EchoModePassword,
 		spin: newBusy(c, spinner.Dot)}
 	w.taken = map[string]bool{}

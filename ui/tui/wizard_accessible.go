@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ import (
 //
 // The client secret is read without echo when in is a terminal.
 func AccessibleForm(in io.Reader, out io.Writer, dcs model.DataCenters, taken []string, orig *model.Profile) (app.Spec, error) {
-	c := &Common{Cfg: Config{DCs: dcs, Now: time.Now}, Styles: NewStyles(true)}
+	c := &Common{Cfg: Config{DCs: dcs, Now: time.Now}, Styles: NewStyles(true), Keys: DefaultKeyMap(), Ctx: context.Background()}
 	w := newWizard(c, orig, false, taken)
 	w.width = 200 // a prompt is never cut to a window
 	r := &endReader{r: in}

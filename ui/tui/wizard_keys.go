@@ -5,10 +5,10 @@ import (
 	"charm.land/huh/v2"
 )
 
-// wizardKeys holds every key of the wizard. The footer, the notes that
+// WizardKeys holds every key of the wizard (KeyMap.Wizard). The footer, the notes that
 // name a key ("copy it with ctrl+y") and Update all read these bindings,
 // so what the screen says is what the keys do.
-type wizardKeys struct {
+type WizardKeys struct {
 	// The form steps.
 	NextStep, NextField, PrevField, Back key.Binding
 	// The register step; OpenConsole is also the Self Client's grant step.
@@ -25,7 +25,7 @@ type wizardKeys struct {
 	formKeys                                     *huh.KeyMap
 }
 
-func newWizardKeys() wizardKeys {
+func newWizardKeys() WizardKeys {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
@@ -34,7 +34,7 @@ func newWizardKeys() wizardKeys {
 	fk.Quit.SetEnabled(false)
 	toggle, filter := fk.MultiSelect.Toggle, fk.MultiSelect.Filter
 	toggle.SetHelp("space", "tick")
-	return wizardKeys{
+	return WizardKeys{
 		NextStep:  b("enter", "next", "enter"),
 		NextField: b("tab", "next field", "tab"),
 		PrevField: b("shift+tab", "previous field", "shift+tab"),
