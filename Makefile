@@ -43,18 +43,21 @@ bench:
 		awk '{ k = $$1 " " $$2 } k != p { if (p != "") out(); p = k; n = 0 } { v[++n] = $$3 } END { if (p != "") out() } \
 		function out() { m = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2; printf "%-62s %-10s %14.6g\n", substr(p, 1, index(p, " ")-1), substr(p, index(p, " ")+1), m }'
 
-## fuzz: a short run of every fuzz target
+## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=10m for a long run);
+## an input that crashes one is kept in its testdata/fuzz corpus, which go test replays
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime 30s -fuzzminimizetime 20x ./vault/
-	$(GO) test -run '^$$' -fuzz '^FuzzOpenImage$$' -fuzztime 30s -fuzzminimizetime 20x ./vault/
-	$(GO) test -run '^$$' -fuzz '^FuzzParsePasted$$' -fuzztime 30s ./oauth/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseTokenResponse$$' -fuzztime 30s ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./vault/
+	$(GO) test -run '^$$' -fuzz '^FuzzOpenImage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./vault/
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePasted$$' -fuzztime $(FUZZTIME) ./oauth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTokenResponse$$' -fuzztime $(FUZZTIME) ./oauth/
 
-## lint: formatting, vet and staticcheck
+## lint: formatting, vet, staticcheck, and the house rules (files under 400 lines, functions under 80)
 lint:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt would change:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) run ./.ci/layout
 
 clean:
 	rm -rf bin bench-*.txt

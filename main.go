@@ -12,11 +12,15 @@ import (
 	"time"
 
 	"ztm/ui/cli"
+	"ztm/vault"
 )
 
 func main() {
-	// MERGE: call vault.DisableCoreDumps() here once the vault branch that adds it is merged (no core file may hold an unlocked vault).
-	// vault.DisableCoreDumps()
+	// No core file may hold an unlocked vault; a failure is worth a
+	// warning, not a stop.
+	if err := vault.DisableCoreDumps(); err != nil {
+		os.Stderr.WriteString("ztm: warning: " + err.Error() + "\n")
+	}
 	env := cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv,

@@ -3,33 +3,75 @@ package vault
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
 	"ztm/model"
 )
 
-var benchSizes = []int{10, 1000, 10000}
+var benchSizes = []int{10, 1000, 10000, 100000}
 
-// benchVault builds a key-file vault with n profiles (cached per size
-// within one run: building 10,000 profiles takes a while).
+// benchCache holds one built vault per size for the whole run: building
+// 100,000 profiles takes half a minute, and every benchmark and every
+// -count would build it again. Each benchmark gets its own copy.
+var benchCache = struct {
+	sync.Mutex
+	dirs map[int]Paths
+}{dirs: map[int]Paths{}}
+
+// benchVault returns a key-file vault with n profiles in a directory of
+// the benchmark's own.
 func benchVault(b *testing.B, n int) Paths {
 	b.Helper()
+	benchCache.Lock()
+	src, ok := benchCache.dirs[n]
+	if !ok {
+		src = buildBenchVault(b, n)
+		benchCache.dirs[n] = src
+	}
+	benchCache.Unlock()
 	p := testPaths(b, "")
 	p.Identity = filepath.Join(p.Dir, KeyFileIdentity)
+	if err := os.MkdirAll(p.Dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	for from, to := range map[string]string{src.Vault: p.Vault, src.Identity: p.Identity} {
+		if err := copyFile(from, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return p
+}
+
+func buildBenchVault(b *testing.B, n int) Paths {
+	dir, err := os.MkdirTemp("", "ztm-bench-*")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDirs = append(benchDirs, dir)
+	p, err := ResolvePaths(filepath.Join(dir, "ztm", VaultFile), filepath.Join(dir, "ztm", KeyFileIdentity), func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
 	v, err := Create(p, CreateOptions{GenerateKeyFile: true}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer v.Close()
-	const batch = 1000
+	const batch = 10000
 	for i := 0; i < n; i += batch {
 		addProfiles(b, v, i, min(batch, n-i))
 	}
 	return p
 }
+
+// benchDirs are removed when the run ends (see TestMain).
+var benchDirs []string
 
 // BenchmarkOpen: unlock (key file) and load a vault; lazy is how `ztm
 // token` opens it (decrypting only what it reads), full is how the
@@ -147,4 +189,28 @@ func BenchmarkFreshTokenValid(b *testing.B) {
 
 func reportSize(b *testing.B, p Paths) {
 	b.ReportMetric(float64(fileSize(b, p.Vault))/(1<<20), "MB-file")
+}
+
+// BenchmarkProfiles: list every profile with its token, as the dashboard
+// does on every reload.
+func BenchmarkProfiles(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
+			p := benchVault(b, n)
+			key, _ := LoadKey(p.Identity, nil)
+			v, err := Open(p, key, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			b.ResetTimer()
+			for b.Loop() {
+				ps, err := v.Profiles()
+				if err != nil || len(ps) != n {
+					b.Fatalf("%d profiles, %v", len(ps), err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/profile")
+		})
+	}
 }

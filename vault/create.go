@@ -34,11 +34,25 @@ type CreateOptions struct {
 	// ScryptWorkFactor is log2 of scrypt's cost for passphrase mode; zero
 	// means age's default. Only tests lower it.
 	ScryptWorkFactor int
+
+	fault createFault
 }
 
 // Create makes a new vault at p and returns it unlocked. It refuses to
 // overwrite a vault or a passphrase identity that is already there.
+//
+// From the user's view it is all or nothing: a key is written only under
+// the lock and with a marker beside the vault (.vault.age.ztm-init) naming
+// it, and the marker goes once the vault is in place. A Create killed in
+// between leaves a key, the marker, and no vault; the next Create replaces
+// that orphan key and says so in [Vault.Warnings]. Without the marker an
+// identity with no vault beside it may belong to a vault elsewhere, and is
+// never replaced.
 func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
+	p, err := resolveLink(p)
+	if err != nil {
+		return nil, err
+	}
 	if p.Exists() {
 		return nil, fmt.Errorf("%w at %s", ErrExists, p.Vault)
 	}
@@ -48,15 +62,12 @@ func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 	if err := makeDir(p.Dir); err != nil {
 		return nil, err
 	}
-	key := o.Key
+	key, keyFile := o.Key, []byte(nil)
 	if key == nil {
-		if exists(p.Identity) {
-			return nil, fmt.Errorf("%w at %s, but no vault beside it: move it away first (it may belong to a vault elsewhere)", ErrExists, p.Identity)
-		}
-		var err error
-		if key, err = newKey(p.Identity, o); err != nil {
+		if key, keyFile, err = newKey(p.Identity, o); err != nil {
 			return nil, err
 		}
+		defer clear(keyFile)
 	}
 	recipients := append(key.Recipients(), o.Recipients...)
 	if _, err := checkRecipients(recipients); err != nil {
@@ -72,17 +83,79 @@ func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 	if p.Exists() {
 		return nil, fmt.Errorf("%w at %s (created meanwhile by another ztm)", ErrExists, p.Vault)
 	}
-	if v.mem, err = newMemDB(); err != nil {
+	if keyFile != nil {
+		if err := v.writeNewKey(keyFile, o.fault); err != nil {
+			return nil, err
+		}
+	}
+	if err := v.initVault(recipients); err != nil {
+		v.mem.close()
+		if keyFile != nil {
+			os.Remove(p.Identity)
+			os.Remove(initMarker(p.Vault))
+		}
 		return nil, err
 	}
-	if err := v.mem.setPragmas(); err != nil {
-		v.mem.close()
+	if err := o.fault.at("vault"); err != nil {
 		return nil, err
+	}
+	if keyFile != nil {
+		os.Remove(initMarker(p.Vault))
+		syncDir(p.Dir)
+	}
+	return v, nil
+}
+
+// createFault, set by tests, stops Create after a step as if the process
+// were killed there: it returns the error at once and cleans nothing up.
+type createFault func(step string) error
+
+func (f createFault) at(step string) error {
+	if f == nil {
+		return nil
+	}
+	return f(step)
+}
+
+// initMarker names the marker of a Create in progress for the vault at path.
+func initMarker(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".ztm-init")
+}
+
+// writeNewKey writes the new vault's identity file, replacing one only if
+// an interrupted Create left it (see Create). Callers hold the lock.
+func (v *Vault) writeNewKey(keyFile []byte, fault createFault) error {
+	p, marker := v.paths, initMarker(v.paths.Vault)
+	if exists(p.Identity) {
+		named, err := os.ReadFile(marker)
+		if err != nil || string(named) != p.Identity || exists(p.Vault+backupSuffix) {
+			return fmt.Errorf("%w at %s, but no vault beside it: move it away first (it may belong to a vault elsewhere)", ErrExists, p.Identity)
+		}
+		v.noteWarning(fmt.Sprintf("replaced %s, the key of a vault whose creation was interrupted (it never held a vault)", p.Identity))
+	}
+	if err := writeFileAtomic(marker, []byte(p.Identity)); err != nil {
+		return fmt.Errorf("cannot write %s: %w", marker, err)
+	}
+	if err := writeFileAtomic(p.Identity, keyFile); err != nil {
+		os.Remove(marker)
+		return fmt.Errorf("cannot write the identity: %w", err)
+	}
+	return fault.at("key")
+}
+
+// initVault makes the new vault's database and saves it. Callers hold the
+// lock.
+func (v *Vault) initVault(recipients []string) error {
+	var err error
+	if v.mem, err = newMemDB(); err != nil {
+		return err
+	}
+	if err := v.mem.setPragmas(); err != nil {
+		return err
 	}
 	ctx := context.Background()
 	if err := migrate(ctx, v.mem.conn, SchemaVersion); err != nil {
-		v.mem.close()
-		return nil, err
+		return err
 	}
 	_, err = v.apply(ctx, func(tx *Tx) error {
 		for k, val := range map[string]string{
@@ -96,34 +169,28 @@ func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 		}
 		return nil
 	})
-	if err == nil {
-		err = v.save()
-	}
 	if err != nil {
-		v.mem.close()
-		if o.Key == nil {
-			os.Remove(p.Identity)
-		}
-		return nil, err
+		return err
 	}
-	return v, nil
+	return v.save(true)
 }
 
-// newKey generates the vault's identity and writes it to path: wrapped
-// with the passphrase, or plain for key-file mode.
-func newKey(path string, o CreateOptions) (*Keyring, error) {
+// newKey generates the vault's identity and the content of its file:
+// wrapped with the passphrase, or plain for key-file mode. Nothing is
+// written yet.
+func newKey(path string, o CreateOptions) (*Keyring, []byte, error) {
 	var id age.Identity
 	var text string
 	if o.Classic {
 		x, err := age.GenerateX25519Identity()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		id, text = x, x.String()
 	} else {
 		h, err := age.GenerateHybridIdentity()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		id, text = h, h.String()
 	}
@@ -133,13 +200,11 @@ func newKey(path string, o CreateOptions) (*Keyring, error) {
 		mode = ModePassphrase
 		var err error
 		if data, err = wrapIdentity(text, o.Passphrase, o.ScryptWorkFactor); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	if err := writeFileAtomic(path, data); err != nil {
-		return nil, fmt.Errorf("cannot write the identity: %w", err)
-	}
-	return keyringFrom(mode, path, []age.Identity{id})
+	k, err := keyringFrom(mode, path, []age.Identity{id})
+	return k, data, err
 }
 
 // wrapIdentity encrypts an identity with a passphrase. The result is an
@@ -186,7 +251,7 @@ func checkRecipients(list []string) ([]age.Recipient, error) {
 // makeDir creates the vault's directory, private to the user.
 func makeDir(dir string) error {
 	if _, err := os.Stat(dir); err == nil {
-		return nil
+		return checkDir(dir)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the vault directory: %w", err)
@@ -198,7 +263,7 @@ func makeDir(dir string) error {
 // file and a rename, so path holds either the old or the new content.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,11 @@
 // scrypt and saving costs none. In key-file mode the identity is a plain age
 // identity file or an SSH key. The vault can be encrypted to more recipients.
 //
-// Several processes may share a vault: every change takes a lock file,
-// reloads if another process saved since, applies the change and saves.
+// Several processes may share a vault: every change takes the lock (the
+// file vault.age.lock and, on Unix, the vault's directory), reloads if
+// another process saved since, applies the change and saves. Every side
+// file (temp files, the lock, vault.age.bak) is named after the vault's own
+// file, so vaults can share a directory.
 // [Vault.FreshToken] uses the same lock so that many callers asking for a
 // token at once cause a single refresh.
 //

@@ -37,6 +37,9 @@ var (
 	ErrNoToken = errors.New("no token yet")
 	// ErrSave means a save failed; the vault file on disk is unchanged.
 	ErrSave = errors.New("the change was not saved")
+	// ErrUnsafeDir means other users can write to the vault's directory,
+	// so they could swap the key or the vault: ztm refuses to use it.
+	ErrUnsafeDir = errors.New("the vault directory is writable by other users")
 	// ErrRecipient means a recipient could not be parsed or mixed with others.
 	ErrRecipient = errors.New("bad recipient")
 )

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,6 +81,8 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			flip(t, p.Vault, int64(i))
 		}, "pw", ErrCorrupt, "damaged header"},
 		{"newer schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, 99) }, "pw", ErrNewerSchema, "upgrade ztm"},
+		{"database in UTF-16", func(t *testing.T, p *Paths) { writeEncrypted(t, p, utf16Image(t)) }, "pw", ErrCorrupt, "unsupported database format"},
+		{"negative schema", func(t *testing.T, p *Paths) { bumpSchema(t, *p, -1) }, "pw", ErrCorrupt, "mv "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -177,11 +180,109 @@ func flip(t *testing.T, path string, at int64) {
 func bumpSchema(t *testing.T, p Paths, version int) {
 	t.Helper()
 	v := reopen(t, p, "pw")
-	if _, err := v.mem.conn.ExecContext(context.Background(), "PRAGMA user_version = 99"); err != nil {
+	if _, err := v.mem.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.save(); err != nil {
+	if err := v.save(true); err != nil {
 		t.Fatal(err)
 	}
 	v.Close()
+}
+
+// TestRefusesADirectoryOthersCanWrite: a vault directory that is group- or
+// world-writable is refused at open, at create and at save (someone who
+// can write there can swap the key and the vault), with the chmod that
+// fixes it; nothing is written.
+func TestRefusesADirectoryOthersCanWrite(t *testing.T) {
+	for _, mode := range []os.FileMode{0o770, 0o777, 0o1777} {
+		t.Run(mode.String(), func(t *testing.T) {
+			v, p := newKeyFileVault(t)
+			addProfiles(t, v, 0, 1)
+			fix := "chmod 700 " + p.Dir
+			if err := os.Chmod(p.Dir, mode); err != nil {
+				t.Fatal(err)
+			}
+			before := dirSnapshot(t, p.Dir)
+			if _, err := Open(p, v.Key(), Options{}); !errorsIs(err, ErrUnsafeDir) || !contains(err, fix) {
+				t.Errorf("open: got %v, want ErrUnsafeDir saying %q", err, fix)
+			}
+			err := v.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("k", "v") })
+			if !errorsIs(err, ErrUnsafeDir) || !errorsIs(err, ErrSave) || !contains(err, fix) {
+				t.Errorf("save: got %v, want ErrSave and ErrUnsafeDir saying %q", err, fix)
+			}
+			os.Remove(p.Vault)
+			os.Remove(p.Vault + backupSuffix)
+			if _, err := Create(p, CreateOptions{Key: v.Key()}, Options{}); !errorsIs(err, ErrUnsafeDir) {
+				t.Errorf("create: got %v, want ErrUnsafeDir", err)
+			}
+			delete(before, VaultFile)
+			delete(before, VaultFile+backupSuffix)
+			assertUnchanged(t, p.Dir, before)
+			os.Chmod(p.Dir, 0o700)
+		})
+	}
+}
+
+// TestDamagedImageIsNeverWritten: a vault whose database is damaged in a
+// way that loads and reads fine (a profile's row no longer matches its
+// entry in the name index) is refused at the first save, whatever the
+// change touches, and the file on disk stays as it was.
+func TestDamagedImageIsNeverWritten(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	addProfiles(t, v, 0, 3)
+	image, err := v.mem.serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table's row has the name followed by the data center; the
+	// index's entry and the events have it alone.
+	row := []byte("crm-0001EUhttps://accounts.zoho.eu")
+	if bytes.Count(image, row) != 1 {
+		t.Fatalf("found the profile's row %d times, want once", bytes.Count(image, row))
+	}
+	i := bytes.Index(image, row)
+	image[i+7] = '9' // crm-0001 becomes crm-0009 in the table only
+	var rs []age.Recipient
+	for _, r := range v.Key().Recipients() {
+		rr, _ := ParseRecipient(r)
+		rs = append(rs, rr)
+	}
+	cipher, err := encryptImage(image, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p.Vault, cipher, 0o600)
+	before := dirSnapshot(t, p.Dir)
+
+	w := reopen(t, p, "")
+	if names := profileNames(t, w); len(names) != 3 {
+		t.Fatalf("the damaged vault should still read: %v", names)
+	}
+	err = w.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("theme", "dark") })
+	if !errorsIs(err, ErrSave) || !errorsIs(err, ErrCorrupt) {
+		t.Fatalf("saving a damaged database: %v, want ErrSave and ErrCorrupt", err)
+	}
+	assertUnchanged(t, p.Dir, before)
+}
+
+// utf16Image is a ztm database in UTF-16, which ztm never writes.
+func utf16Image(t *testing.T) []byte {
+	t.Helper()
+	m, err := newMemDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.close()
+	ctx := context.Background()
+	if _, err := m.conn.ExecContext(ctx, "PRAGMA encoding = 'UTF-16le'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, m.conn, SchemaVersion); err != nil {
+		t.Fatal(err)
+	}
+	image, err := m.serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return image
 }

@@ -56,12 +56,17 @@ func (t *Tx) Events(profile string, limit int) ([]model.Event, error) {
 	return out, rows.Err()
 }
 
+// budgetEvents selects the events that spent Zoho's refresh budget: every
+// refresh, and every recorded refresh failure (Zoho counts the requests it
+// refused too).
+const budgetEvents = `(kind = 'refresh' OR (kind = 'failure' AND detail LIKE 'refresh:%'))`
+
 // RefreshBudget reports how much of Zoho's refresh budget the profile has
 // used in the window before the transaction's time.
 func (t *Tx) RefreshBudget(profile string) (model.RefreshBudget, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT at FROM events
-		WHERE profile = ? AND kind = ? AND at > ?`,
-		profile, string(model.EventRefresh), millis(t.now.Add(-model.RefreshWindow)))
+	rows, err := t.query(`SELECT at FROM events
+		WHERE profile = ? AND at > ? AND `+budgetEvents,
+		profile, millis(t.now.Add(-model.RefreshWindow)))
 	if err != nil {
 		return model.RefreshBudget{}, err
 	}
@@ -80,8 +85,8 @@ func (t *Tx) RefreshBudget(profile string) (model.RefreshBudget, error) {
 // RefreshBudgets is [Tx.RefreshBudget] for every profile at once, in one
 // query, for the dashboard.
 func (t *Tx) RefreshBudgets() (map[string]model.RefreshBudget, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT profile, at FROM events WHERE kind = ? AND at > ?`,
-		string(model.EventRefresh), millis(t.now.Add(-model.RefreshWindow)))
+	rows, err := t.query(`SELECT profile, at FROM events WHERE at > ? AND `+budgetEvents,
+		millis(t.now.Add(-model.RefreshWindow)))
 	if err != nil {
 		return nil, err
 	}

@@ -88,7 +88,7 @@ func assertNoTemps(t *testing.T, dir string) {
 	t.Helper()
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
+		if strings.Contains(e.Name(), tempMark) {
 			t.Errorf("temp file %s left in %s", e.Name(), filepath.Base(dir))
 		}
 	}

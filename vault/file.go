@@ -12,11 +12,22 @@ import (
 	"filippo.io/age"
 )
 
-// tempPrefix names the temp files a save writes beside the vault; a crash
-// can leave one behind, which the next change sweeps.
-const tempPrefix = ".ztm-save-"
+// tempMark is in the name of every temp file a save writes beside the
+// vault; a crash can leave one behind, which the next change sweeps.
+const tempMark = ".ztm-save-"
 
-// backupSuffix names the hard link to the previous version of the vault.
+// tempPrefix starts the names of the temp files of the vault (or identity)
+// at path. It is derived from the file's own name, so two vaults in one
+// directory never take, or sweep, each other's temp files.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + tempMark }
+
+// prevName is the second name a save gives the current vault file while
+// it writes the next one (see save).
+func prevName(path string) string {
+	return filepath.Join(filepath.Dir(path), tempPrefix(path)+"prev")
+}
+
+// backupSuffix names the previous version of the vault: vault.age.bak.
 const backupSuffix = ".bak"
 
 // stamp identifies one version of the vault file cheaply: a save renames a
@@ -168,15 +179,17 @@ func verifyFile(path string, image []byte, ids []age.Identity) error {
 	return nil
 }
 
-// sweepTemps removes temp files left by a save that died. Callers hold the
-// lock, so no live save owns them.
-func sweepTemps(dir string) {
+// sweepTemps removes the temp files of path left by a save that died.
+// Callers hold the lock, so no live save owns them; other vaults' temp
+// files in the same directory are left alone.
+func sweepTemps(path string) {
+	dir, prefix := filepath.Dir(path), tempPrefix(path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
+		if strings.HasPrefix(e.Name(), prefix) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -101,6 +102,13 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 	if err := v.sync(); err != nil {
 		return nil, err
 	}
+	// Only a new token is a real change; recording a failure is
+	// bookkeeping, which leaves .bak alone (it keeps the version before the
+	// last real change).
+	realChange := false
+	for _, i := range todo {
+		realChange = realChange || out[i].Err == nil
+	}
 	err = v.updateLocked(ctx, func(tx *Tx) error {
 		for _, i := range todo {
 			if err := recordRefresh(tx, &out[i]); err != nil {
@@ -108,7 +116,7 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 			}
 		}
 		return nil
-	})
+	}, realChange)
 	if err != nil {
 		return nil, err
 	}
@@ -147,11 +155,12 @@ func (v *Vault) stale(names []string, idx []int, o FreshOptions, out []Fresh, lo
 			switch {
 			case out[i].Err != nil:
 			case !o.Force && out[i].Profile.Token.ValidFor(tx.now, o.Margin):
+			case v.refused(tx, &out[i], o):
 			case !locked:
 				todo = append(todo, i)
 				continue
-			case out[i].Profile.Token.RefreshToken == "":
-				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; get a new grant (g in the dashboard)", ErrNoToken, name)
+			case out[i].Profile.Token.RefreshToken == "" && !out[i].Profile.ClientCredentials:
+				out[i].Err = fmt.Errorf("%w for %s: it has no refresh token; it needs a new consent", ErrNoToken, name)
 			case out[i].Budget.Left == 0 && !o.OverBudget:
 				out[i].Err = fmt.Errorf("%w: %s was refreshed %d times in the last 10 minutes, Zoho's limit; the next refresh is possible at %s",
 					ErrBudget, name, out[i].Budget.Used, out[i].Budget.NextFree.Format("15:04:05"))
@@ -208,8 +217,60 @@ func (v *Vault) refreshAll(ctx context.Context, out []Fresh, todo []int, n int, 
 	wg.Wait()
 }
 
+// refused answers f with the refusal Zoho gave last time, if it still
+// holds, instead of asking again: a revoked refresh token stays revoked
+// until the profile gets a new grant, and throttling lasts Zoho's window
+// (unless the caller insists with OverBudget). Twenty callers waiting on a
+// refused profile then cause one call to Zoho, not twenty. The error keeps
+// its kind for errors.Is, so exit codes do not change.
+func (v *Vault) refused(tx *Tx, f *Fresh, o FreshOptions) bool {
+	tok := f.Profile.Token
+	switch tok.RefreshHealth() {
+	case model.HealthRevoked:
+		f.Err = &refusal{kind: model.ErrRefreshRevoked, msg: tok.LastError +
+			" (Zoho is not asked again with this refresh token until a new consent replaces it)"}
+	case model.HealthThrottled:
+		at, err := tx.lastFailure(f.Profile.Name)
+		until := at.Add(model.RefreshWindow)
+		if err != nil || o.OverBudget || !tx.now.Before(until) {
+			return false
+		}
+		f.Err = &refusal{kind: model.ErrThrottled, msg: fmt.Sprintf(
+			"%s (Zoho throttled this profile at %s; ztm asks again after %s)",
+			tok.LastError, at.Format("15:04:05"), until.Format("15:04:05"))}
+	default:
+		return false
+	}
+	return true
+}
+
+// refusal is a refusal from Zoho recorded earlier, answered again without
+// asking. It matches the recorded kind ([model.ErrRefreshRevoked] or
+// [model.ErrThrottled]) with errors.Is.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Unwrap() error { return r.kind }
+
+// lastFailure is when the profile's last failure was recorded.
+func (t *Tx) lastFailure(profile string) (time.Time, error) {
+	var at sql.NullInt64
+	err := t.queryRow(`SELECT max(at) FROM events WHERE profile = ? AND kind = ?`,
+		profile, string(model.EventFailure)).Scan(&at)
+	if err == nil && !at.Valid {
+		err = sql.ErrNoRows
+	}
+	return fromMillis(at.Int64), err
+}
+
 // recordRefresh stores a refresh's outcome: the new token and a refresh
 // event, or the failure, its event and what it says of the refresh token.
+// A failure that tells nothing new (same health as recorded, and an error
+// already recorded) changes nothing, so it costs no save: offline, a cron
+// job would otherwise rewrite the vault on every run.
 func recordRefresh(tx *Tx, f *Fresh) error {
 	name := f.Profile.Name
 	if f.Err == nil {
@@ -229,13 +290,20 @@ func recordRefresh(tx *Tx, f *Fresh) error {
 		return err
 	}
 	t := *tok.Token
-	t.LastError = f.Err.Error()
+	health := t.RefreshHealth()
 	switch {
 	case errors.Is(f.Err, model.ErrRefreshRevoked):
-		t.Health = model.HealthRevoked
+		health = model.HealthRevoked
 	case errors.Is(f.Err, model.ErrThrottled):
-		t.Health = model.HealthThrottled
+		health = model.HealthThrottled
 	}
+	if health == t.RefreshHealth() && t.LastError != "" {
+		return nil
+	}
+	if health != t.RefreshHealth() {
+		t.Health = health
+	}
+	t.LastError = f.Err.Error()
 	if err := tx.SetToken(name, t); err != nil {
 		return err
 	}

@@ -64,12 +64,9 @@ type PassphraseFunc func() (string, error)
 // passphrase only when the file is passphrase-protected (identity.age, or an
 // encrypted SSH key). Unwrapping identity.age costs one scrypt.
 func LoadKey(path string, passphrase PassphraseFunc) (*Keyring, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s: create a vault first (run ztm), or point %s or --identity at your key", ErrNoIdentity, path, EnvIdentity)
-	}
+	data, err := readKeyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the identity file: %w", err)
+		return nil, err
 	}
 	defer clear(data)
 	switch {
@@ -83,6 +80,81 @@ func LoadKey(path string, passphrase PassphraseFunc) (*Keyring, error) {
 		return nil, fmt.Errorf("%w: %s holds no age identity (AGE-SECRET-KEY-...) or SSH private key", ErrBadIdentity, path)
 	}
 	return keyringFrom(ModeIdentity, path, ids)
+}
+
+// maxKeyFile bounds what is read as an identity: an RSA-4096 SSH key is
+// about 3.4 KiB and a post-quantum identity under 100 bytes, so 64 KiB is
+// generous, and it keeps --identity /dev/zero from eating all memory.
+const maxKeyFile = 64 << 10
+
+// readKeyFile reads an identity file, refusing anything that is not a small
+// regular file before reading a byte of it: a device or a FIFO would be
+// read (or waited on) forever.
+func readKeyFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s: create a vault first (run ztm), or point %s or --identity at your key", ErrNoIdentity, path, EnvIdentity)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the identity file: %w", err)
+	}
+	if err := checkKeyFile(path, fi); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the identity file: %w", err)
+	}
+	defer f.Close()
+	// Again on the open file: the path may have been swapped since.
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("cannot read the identity file: %w", err)
+	}
+	if err := checkKeyFile(path, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		clear(data)
+		return nil, fmt.Errorf("cannot read the identity file: %w", err)
+	}
+	if len(data) > maxKeyFile {
+		clear(data)
+		return nil, keyFileErr(path, "grew past 64 KiB while being read")
+	}
+	return data, nil
+}
+
+func checkKeyFile(path string, fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return keyFileErr(path, "is not a regular file (it is a "+fileKind(fi.Mode())+")")
+	}
+	if fi.Size() > maxKeyFile {
+		return keyFileErr(path, fmt.Sprintf("is %d bytes, more than the 64 KiB any key needs", fi.Size()))
+	}
+	return nil
+}
+
+func keyFileErr(path, what string) error {
+	return fmt.Errorf("%w: %s %s; point %s or --identity at an age identity file, identity.age or an SSH private key",
+		ErrBadIdentity, path, what, EnvIdentity)
+}
+
+// fileKind names a non-regular file for a message.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
 }
 
 // isAgeFile reports whether data starts like an age file, binary or armored.

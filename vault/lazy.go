@@ -58,13 +58,13 @@ func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, er
 	if err != nil {
 		return nil, headerErr(path, err)
 	}
-	// The image must look like ours before SQLite sees it: the header's
-	// format bytes say rollback journal (1), never WAL (2).
+	// The image must look like ours before SQLite sees it (see
+	// supportedHeader).
 	hdr := make([]byte, 100)
 	if _, err := plain.ReadAt(hdr, 0); err != nil || !bytes.HasPrefix(hdr, sqliteHeader) {
 		return nil, fmt.Errorf("%w: %s decrypts, but not to a ztm vault", ErrNotVault, path)
 	}
-	if hdr[18] != 1 || hdr[19] != 1 {
+	if !supportedHeader(hdr) {
 		return nil, fmt.Errorf("%s: %w: unsupported database format", path, ErrCorrupt)
 	}
 	name, fsys, err := vfs.New(lazyFS{r: newChunkCache(plain, plainSize), size: plainSize})
@@ -83,7 +83,7 @@ func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, er
 		fsys.Close()
 		return nil, err
 	}
-	m := &memDB{db: db, conn: conn, lazy: &lazyFiles{fsys: fsys, file: f}}
+	m := &memDB{db: db, conn: conn, lazy: &lazyFiles{fsys: fsys, file: f}, touched: map[string]bool{}}
 	if _, err := conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY; PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON"); err != nil {
 		m.close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)

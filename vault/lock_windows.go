@@ -4,10 +4,25 @@ package vault
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/windows"
 )
+
+// openLockFile opens (creating) the lock file. Creating a symbolic link
+// needs privileges on Windows, so no O_NOFOLLOW is needed.
+func openLockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the lock file: %w", err)
+	}
+	return f, nil
+}
+
+// lockDir locks nothing on Windows: an open file cannot be deleted there,
+// so the lock file alone is enough.
+func lockDir(string) (*os.File, bool, error) { return nil, true, nil }
 
 func tryLock(f *os.File) (bool, error) {
 	ol := new(windows.Overlapped)

@@ -3,6 +3,7 @@ package vault
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,7 +29,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, dir := range benchDirs {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
 
 func runRole(role string) error {
@@ -105,6 +110,20 @@ func runRole(role string) error {
 			return err
 		}
 		fmt.Fprintln(out, f.Profile.Token.AccessToken)
+	case "refused":
+		// Asks for a fresh token; the test's server counts the call and
+		// Zoho refuses (throttled). Prints the kind of error it got.
+		refuse := func(ctx context.Context, p model.Profile) (model.Token, error) {
+			if _, err := httpRefresh(os.Getenv("ZTM_TEST_URL"))(ctx, p); err != nil {
+				return model.Token{}, err
+			}
+			return model.Token{}, fmt.Errorf("zoho: too many requests: %w", model.ErrThrottled)
+		}
+		_, err := v.FreshToken(ctx, "crm-0000", FreshOptions{Margin: 5 * time.Minute}, refuse)
+		if !errors.Is(err, model.ErrThrottled) {
+			return fmt.Errorf("want a throttled error, got %v", err)
+		}
+		fmt.Fprintln(out, "throttled")
 	default:
 		return fmt.Errorf("unknown role %q", role)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"filippo.io/age"
+
+	"ztm/model"
 )
 
 var update = flag.Bool("update", false, "rewrite test fixtures")
@@ -43,7 +45,8 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	if prof.ClientID != "1000.LEGACYCLIENT0000000000000000" || prof.Token == nil ||
-		prof.Token.RefreshToken != "1000.legacyrefresh" || prof.Tags != nil || prof.KeepAlive {
+		prof.Token.RefreshToken != "1000.legacyrefresh" || prof.Tags != nil || prof.KeepAlive ||
+		prof.Environment != "" || prof.Environment.OrDefault() != model.Production || prof.ClientCredentials || prof.SOID != "" {
 		t.Errorf("migrated profile wrong: %+v token %+v", prof, prof.Token)
 	}
 	events, _ := eventsOf(v, "legacy-crm")
@@ -53,6 +56,7 @@ func TestMigrateFromV1(t *testing.T) {
 
 	err = v.Update(context.Background(), func(tx *Tx) error {
 		prof.Tags = []string{"migrated"}
+		prof.Environment, prof.SOID = model.Sandbox, "ZohoCRM.42"
 		return tx.UpdateProfile(&prof)
 	})
 	if err != nil {
@@ -62,8 +66,8 @@ func TestMigrateFromV1(t *testing.T) {
 	var onDisk int
 	again.View(func(tx *Tx) error { in, err := tx.Info(); onDisk = in.Schema; return err })
 	got, _ := again.Profile("legacy-crm")
-	if onDisk != SchemaVersion || len(got.Tags) != 1 {
-		t.Errorf("after a change the file has schema %d and tags %v", onDisk, got.Tags)
+	if onDisk != SchemaVersion || len(got.Tags) != 1 || got.Environment != model.Sandbox || got.SOID != "ZohoCRM.42" {
+		t.Errorf("after a change the file has schema %d, tags %v, environment %q, soid %q", onDisk, got.Tags, got.Environment, got.SOID)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +97,7 @@ func TestKillDuringSave(t *testing.T) {
 func hasTemps(dir string) bool {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
+		if strings.Contains(e.Name(), tempMark) {
 			return true
 		}
 	}
@@ -134,10 +135,84 @@ func TestManyProcessesWriting(t *testing.T) {
 	}
 }
 
+// TestLockFileDeletedWhileHeld: processes add profiles while someone keeps
+// deleting vault.age.lock; a process that locked a file the path no longer
+// names must not go on, so every acknowledged add is in the vault.
+func TestLockFileDeletedWhileHeld(t *testing.T) {
+	const workers, each = 3, 25
+	_, p := newKeyFileVault(t)
+	stop := make(chan struct{})
+	deleted := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				deleted <- n
+				return
+			default:
+			}
+			if os.Remove(p.Lock) == nil {
+				n++
+			}
+			runtime.Gosched()
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := helper(t, p, "writer", "ZTM_TEST_N="+strconv.Itoa(each), "ZTM_TEST_WORKER="+strconv.Itoa(w))
+			if err := cmd.Run(); err != nil {
+				t.Errorf("worker %d: %v", w, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if n := <-deleted; n < workers {
+		t.Fatalf("the lock file was deleted only %d times: the test proves nothing", n)
+	}
+	if names := profileNames(t, reopen(t, p, "")); len(names) != workers*each {
+		t.Fatalf("vault has %d profiles, want all %d acknowledged adds", len(names), workers*each)
+	}
+}
+
 // TestTwentyProcessesOneRefresh: twenty processes ask for a fresh token on
 // an expired one at the same moment; Zoho is asked exactly once and all of
 // them print the same new token.
 func TestTwentyProcessesOneRefresh(t *testing.T) {
+	calls, outs := twentyProcesses(t, "fresh")
+	if calls != 1 {
+		t.Errorf("%d refresh calls, want exactly 1", calls)
+	}
+	for i, out := range outs {
+		if out != "1000.new-access-1" {
+			t.Errorf("process %d printed %q, want the one new token", i, out)
+		}
+	}
+}
+
+// TestTwentyProcessesOneRefusal: when Zoho refuses (throttled), the twenty
+// processes waiting on the lock take the recorded refusal as their answer:
+// one call to Zoho, and every process gets the throttled error.
+func TestTwentyProcessesOneRefusal(t *testing.T) {
+	calls, outs := twentyProcesses(t, "refused")
+	if calls != 1 {
+		t.Errorf("%d refresh calls, want exactly 1", calls)
+	}
+	for i, out := range outs {
+		if out != "throttled" {
+			t.Errorf("process %d printed %q, want the throttled error", i, out)
+		}
+	}
+}
+
+// twentyProcesses runs twenty helpers in role at once against a vault
+// whose one profile has an expired token, with a slow token server; it
+// returns how often the server was called and what each helper printed.
+func twentyProcesses(t *testing.T, role string) (int32, []string) {
 	v, p := newKeyFileVault(t)
 	addProfiles(t, v, 0, 1)
 	err := v.Update(context.Background(), func(tx *Tx) error {
@@ -164,7 +239,7 @@ func TestTwentyProcessesOneRefresh(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := helper(t, p, "fresh", "ZTM_TEST_URL="+srv.URL)
+			cmd := helper(t, p, role, "ZTM_TEST_URL="+srv.URL)
 			stdout, _ := cmd.StdoutPipe()
 			if err := cmd.Start(); err != nil {
 				t.Error(err)
@@ -178,15 +253,8 @@ func TestTwentyProcessesOneRefresh(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := calls.Load(); n != 1 {
-		t.Errorf("%d refresh calls, want exactly 1", n)
-	}
-	for i, out := range outs {
-		if out != "1000.new-access-1" {
-			t.Errorf("process %d printed %q, want the one new token", i, out)
-		}
-	}
 	if _, err := os.Stat(p.Vault); err != nil {
 		t.Fatal(err)
 	}
+	return calls.Load(), outs
 }

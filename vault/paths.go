@@ -77,6 +77,28 @@ func configDir(getenv func(string) string) (string, error) {
 	return d, nil
 }
 
+// resolveLink follows a symlinked vault file to the file it names, so that
+// a save replaces the target (atomically, in the target's directory) rather
+// than the link, and the side files (temp files, .bak, the lock) sit beside
+// the real file, shared with whoever opens it by its own name.
+func resolveLink(p Paths) (Paths, error) {
+	fi, err := os.Lstat(p.Vault)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return p, nil
+	}
+	target, err := filepath.EvalSymlinks(p.Vault)
+	if err != nil {
+		dest, _ := os.Readlink(p.Vault)
+		return p, fmt.Errorf("%w: %s is a symbolic link to %s, which cannot be followed (%v): fix or remove the link",
+			ErrNoVault, p.Vault, dest, err)
+	}
+	if p.Lock == p.Vault+".lock" || p.Lock == "" {
+		p.Lock = target + ".lock"
+	}
+	p.Vault, p.Dir = target, filepath.Dir(target)
+	return p, nil
+}
+
 // Exists reports whether the vault file is there.
 func (p Paths) Exists() bool { return exists(p.Vault) }
 
@@ -92,6 +114,22 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// checkDir refuses a vault directory that other users can write to: they
+// could replace the vault, or the identity beside it, with their own and
+// read whatever ztm saves next. Reading is only warned about (see
+// permissionWarnings); writing is a way in.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil // a missing directory is reported by whoever needs it
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o, so another user could swap the key or the vault for their own: run chmod 700 %s",
+			ErrUnsafeDir, dir, perm, dir)
+	}
+	return nil
 }
 
 // permissionWarnings returns a sentence for each of the vault's directory,

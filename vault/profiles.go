@@ -10,54 +10,20 @@ import (
 	"ztm/model"
 )
 
-const profileColumns = `p.id, p.name, p.dc, p.accounts_server, p.api_domain, p.client_type,
-	p.client_id, p.client_secret, p.redirect_uri, p.scopes, p.consent, p.account, p.tags,
-	p.notes, p.keep_alive, p.created_at, p.updated_at,
-	t.profile_id, t.access_token, t.refresh_token, t.token_type, t.expires_at, t.obtained_at,
-	t.granted_scopes, t.health, t.last_refresh_at, t.last_error`
-
-const profileQuery = `SELECT ` + profileColumns + ` FROM profiles p LEFT JOIN tokens t ON t.profile_id = p.id`
-
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanProfile(r rowScanner) (model.Profile, error) {
-	var p model.Profile
-	var scopes, tags, clientType, consent string
-	var keepAlive int
-	var created, updated int64
-	var tokID sql.NullInt64
-	var access, refresh, typ, granted, health, lastErr sql.NullString
-	var expires, obtained, lastRefresh sql.NullInt64
-	err := r.Scan(&p.ID, &p.Name, &p.DC, &p.AccountsServer, &p.APIDomain, &clientType,
-		&p.ClientID, &p.ClientSecret, &p.RedirectURI, &scopes, &consent, &p.Account, &tags,
-		&p.Notes, &keepAlive, &created, &updated,
-		&tokID, &access, &refresh, &typ, &expires, &obtained, &granted, &health, &lastRefresh, &lastErr)
-	if err != nil {
-		return p, err
-	}
-	p.ClientType, p.Consent = model.ClientType(clientType), model.Consent(consent)
-	p.Scopes, p.Tags = splitList(scopes), splitList(tags)
-	p.KeepAlive = keepAlive != 0
-	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
-	if tokID.Valid {
-		p.Token = &model.Token{
-			AccessToken: access.String, RefreshToken: refresh.String, TokenType: typ.String,
-			ExpiresAt: fromMillis(expires.Int64), ObtainedAt: fromMillis(obtained.Int64),
-			GrantedScopes: splitList(granted.String), Health: model.Health(health.String),
-			LastRefreshAt: fromMillis(lastRefresh.Int64), LastError: lastErr.String,
-		}
-	}
-	return p, nil
-}
-
 // Profiles returns every profile with its token, sorted by name.
 func (t *Tx) Profiles() ([]model.Profile, error) {
-	rows, err := t.tx.QueryContext(t.ctx, profileQuery+` ORDER BY p.name`)
+	// Sized once: a Profile is large, and growing the slice by doubling
+	// copied each one several times.
+	var n int
+	if err := t.queryRow("SELECT count(*) FROM profiles").Scan(&n); err != nil {
+		return nil, err
+	}
+	rows, err := t.query(profileSelect + ` ORDER BY p.name`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []model.Profile
+	out := make([]model.Profile, 0, n)
 	for rows.Next() {
 		p, err := scanProfile(rows)
 		if err != nil {
@@ -71,7 +37,7 @@ func (t *Tx) Profiles() ([]model.Profile, error) {
 // Profile returns the profile named name (ignoring case), or an error
 // wrapping [ErrNoProfile].
 func (t *Tx) Profile(name string) (model.Profile, error) {
-	p, err := scanProfile(t.tx.QueryRowContext(t.ctx, profileQuery+` WHERE p.name = ?`, name))
+	p, err := scanProfileColumns(t.queryRow(profileColumns+` WHERE p.name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w %q: ztm list shows the profiles there are", ErrNoProfile, name)
 	}
@@ -90,10 +56,12 @@ func (t *Tx) CreateProfile(p *model.Profile) error {
 	p.CreatedAt, p.UpdatedAt = t.now, t.now
 	res, err := t.exec(`INSERT INTO profiles(name, dc, accounts_server, api_domain, client_type,
 		client_id, client_secret, redirect_uri, scopes, consent, account, tags, notes, keep_alive,
-		created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		environment, client_credentials, soid, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		p.Name, p.DC, p.AccountsServer, p.APIDomain, string(p.ClientType), p.ClientID,
 		p.ClientSecret, p.RedirectURI, joinList(p.Scopes), string(p.Consent), p.Account,
-		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), millis(p.CreatedAt), millis(p.UpdatedAt))
+		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), string(p.Environment),
+		boolInt(p.ClientCredentials), p.SOID, millis(p.CreatedAt), millis(p.UpdatedAt))
 	if err != nil {
 		return err
 	}
@@ -116,10 +84,12 @@ func (t *Tx) UpdateProfile(p *model.Profile) error {
 	p.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE profiles SET name=?, dc=?, accounts_server=?, api_domain=?,
 		client_type=?, client_id=?, client_secret=?, redirect_uri=?, scopes=?, consent=?,
-		account=?, tags=?, notes=?, keep_alive=?, updated_at=? WHERE id=?`,
+		account=?, tags=?, notes=?, keep_alive=?, environment=?, client_credentials=?, soid=?,
+		updated_at=? WHERE id=?`,
 		p.Name, p.DC, p.AccountsServer, p.APIDomain, string(p.ClientType), p.ClientID,
 		p.ClientSecret, p.RedirectURI, joinList(p.Scopes), string(p.Consent), p.Account,
-		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), millis(p.UpdatedAt), p.ID)
+		joinList(p.Tags), p.Notes, boolInt(p.KeepAlive), string(p.Environment),
+		boolInt(p.ClientCredentials), p.SOID, millis(p.UpdatedAt), p.ID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("%w: %q; pick another name", ErrProfileExists, p.Name)

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,71 @@ func TestGrantCounting(t *testing.T) {
 	v.View(func(tx *Tx) error { var err error; g, err = tx.LiveGrants(client); return err })
 	if g.Live != 2 || g.OldestProfile != "books" {
 		t.Errorf("got %+v; want 2 live, the oldest held by books (renamed from crm-0001)", g)
+	}
+}
+
+// TestEnvironmentAndClientCredentialsSurviveReopen: a sandbox profile on
+// the client-credentials grant keeps its environment, flag and soid through
+// a save and a fresh open, and an edit can change them.
+func TestEnvironmentAndClientCredentialsSurviveReopen(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	ctx := context.Background()
+	err := v.Update(ctx, func(tx *Tx) error {
+		p := sampleProfile(1, tx.Now())
+		p.ClientType, p.RedirectURI = model.SelfClient, ""
+		p.Environment, p.ClientCredentials, p.SOID = model.Sandbox, true, "ZohoCRM.12345678"
+		return tx.CreateProfile(&p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := reopen(t, p, "").Profile("crm-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Environment != model.Sandbox || !got.ClientCredentials || got.SOID != "ZohoCRM.12345678" {
+		t.Fatalf("after reopen: environment %q, client credentials %v, soid %q", got.Environment, got.ClientCredentials, got.SOID)
+	}
+	err = v.Update(ctx, func(tx *Tx) error {
+		got.Environment, got.ClientCredentials, got.SOID = model.Developer, false, ""
+		return tx.UpdateProfile(&got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := reopen(t, p, "").Profile("crm-0001")
+	if again.Environment != model.Developer || again.ClientCredentials || again.SOID != "" {
+		t.Errorf("after edit: environment %q, client credentials %v, soid %q", again.Environment, again.ClientCredentials, again.SOID)
+	}
+}
+
+// TestAwkwardTextSurvives: text with colons, digits, quotes, multi-byte
+// characters and line breaks, and empty fields, reads back exactly as
+// written, in the list and alone. (Control characters and invalid UTF-8
+// never get in: Profile.Validate refuses them.)
+func TestAwkwardTextSurvives(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	want := sampleProfile(1, time.Now().Truncate(time.Millisecond))
+	want.Notes = "12:34:'\":é漢字\n 5:abcde"
+	want.Account, want.APIDomain, want.SOID = "", "", "ZohoCRM.3"
+	want.Token.LastError = "0:"
+	want.Token.TokenType = ""
+	err := v.Update(context.Background(), func(tx *Tx) error { return tx.CreateProfile(&want) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reopen(t, p, "")
+	list, err := r.Profiles()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v, %v", len(list), err)
+	}
+	one, err := r.Profile(want.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []model.Profile{list[0], one} {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("read back:\n got %+v %+v\nwant %+v %+v", got, got.Token, want, want.Token)
+		}
 	}
 }

@@ -66,6 +66,13 @@ var migrations = []string{
 		revoked_at INTEGER NOT NULL DEFAULT 0
 	) STRICT;
 	CREATE INDEX grants_by_client ON grants(client_id, revoked_at);`,
+
+	// 4: the org environment (production, sandbox, developer) and the
+	// client-credentials grant with its soid. An empty environment reads as
+	// production, so old profiles need no rewrite.
+	`ALTER TABLE profiles ADD COLUMN environment TEXT NOT NULL DEFAULT '';
+	ALTER TABLE profiles ADD COLUMN client_credentials INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE profiles ADD COLUMN soid TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema this ztm writes.
@@ -83,6 +90,11 @@ func migrate(ctx context.Context, conn *sql.Conn, target int) error {
 	v, err := schemaVersion(ctx, conn)
 	if err != nil {
 		return err
+	}
+	if v < 0 {
+		// No ztm writes a negative version; only damage or a crafted file
+		// can, and migrations[v] would index out of range.
+		return fmt.Errorf("%w: its schema version is %d, which no ztm writes", ErrCorrupt, v)
 	}
 	if v > len(migrations) {
 		return fmt.Errorf("%w (schema %d; this ztm reads up to %d): upgrade ztm; the vault was not changed", ErrNewerSchema, v, len(migrations))

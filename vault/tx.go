@@ -18,7 +18,41 @@ type Tx struct {
 	ctx      context.Context
 	now      time.Time
 	readOnly bool
+	// touched collects the tables a change writes, for the save's check.
+	touched map[string]bool
+	// mem, in a View, caches the statements of reads.
+	mem *memDB
 }
+
+// query runs a read, through a cached statement in a View (inside a
+// change the transaction would have to prepare it again anyway).
+func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if t.mem != nil {
+		st, err := t.mem.stmt(t.ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(t.ctx, args...)
+	}
+	return t.tx.QueryContext(t.ctx, query, args...)
+}
+
+// queryRow is [Tx.query] for one row.
+func (t *Tx) queryRow(query string, args ...any) rowScanner {
+	if t.mem != nil {
+		st, err := t.mem.stmt(t.ctx, query)
+		if err != nil {
+			return errRow{err}
+		}
+		return st.QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+// errRow is a row whose query could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // Now is the instant the transaction started, from the vault's clock.
 func (t *Tx) Now() time.Time { return t.now }
@@ -36,13 +70,42 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if t.readOnly {
 		return nil, errReadOnly
 	}
+	if t.touched != nil {
+		for _, table := range writtenTables(query) {
+			t.touched[table] = true
+		}
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+// writtenTables names the tables a statement of ours writes: the one after
+// INSERT INTO, UPDATE or DELETE FROM, and tokens when profiles are deleted
+// (ON DELETE CASCADE). A statement of another shape yields "*": check all.
+func writtenTables(query string) []string {
+	f := strings.Fields(query)
+	var table string
+	switch {
+	case len(f) >= 3 && strings.EqualFold(f[0], "INSERT") && strings.EqualFold(f[1], "INTO"),
+		len(f) >= 3 && strings.EqualFold(f[0], "DELETE") && strings.EqualFold(f[1], "FROM"):
+		table = f[2]
+	case len(f) >= 2 && strings.EqualFold(f[0], "UPDATE"):
+		table = f[1]
+	default:
+		return []string{"*"}
+	}
+	if i := strings.IndexByte(table, '('); i >= 0 {
+		table = table[:i]
+	}
+	if table == "profiles" {
+		return []string{"profiles", "tokens"}
+	}
+	return []string{table}
 }
 
 // Setting returns a setting's value, or "" and false when unset.
 func (t *Tx) Setting(key string) (string, bool, error) {
 	var v string
-	err := t.tx.QueryRowContext(t.ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	err := t.queryRow("SELECT value FROM settings WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -63,7 +126,7 @@ func (t *Tx) SetSetting(key, value string) error {
 // meta returns a meta value, or "".
 func (t *Tx) meta(key string) string {
 	var v string
-	t.tx.QueryRowContext(t.ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	t.queryRow("SELECT value FROM meta WHERE key = ?", key).Scan(&v)
 	return v
 }
 

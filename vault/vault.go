@@ -8,11 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
-
-	"filippo.io/age"
 )
 
 // Options tune a [Vault]; the zero value is ready to use.
@@ -44,10 +43,20 @@ type Vault struct {
 	// fault, when set by tests, is called before each step of a save and
 	// fails it by returning an error.
 	fault func(step string) error
+	// link, when set by tests, replaces os.Link (a file system without
+	// hard links).
+	link func(oldname, newname string) error
 }
 
 // Open unlocks the vault at p with key and loads it into memory.
 func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
+	p, err := resolveLink(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDir(p.Dir); err != nil {
+		return nil, err
+	}
 	v := newVault(p, key, o)
 	if err := v.reload(); err != nil {
 		return nil, err
@@ -147,7 +156,25 @@ func (v *Vault) reloadFull() error {
 	if err != nil {
 		return err
 	}
-	defer clear(image)
+	err = v.loadImage(image, st)
+	clear(image)
+	if cap(image) >= bigImage {
+		// The database now lives in SQLite's memory, outside Go's heap:
+		// hand the plaintext's pages back to the system now rather than at
+		// some later collection, or a save of a large vault (which needs
+		// as much again) holds both and doubles the peak.
+		image = nil
+		debug.FreeOSMemory()
+	}
+	return err
+}
+
+// bigImage is the image size past which a load returns its buffer to the
+// system at once.
+const bigImage = 16 << 20
+
+// loadImage loads a decrypted image into a new database and swaps it in.
+func (v *Vault) loadImage(image []byte, st stamp) error {
 	mem, err := newMemDB()
 	if err != nil {
 		return err
@@ -161,6 +188,9 @@ func (v *Vault) reloadFull() error {
 	}
 	if err := checkVault(mem); err != nil {
 		mem.close()
+		if errors.Is(err, ErrCorrupt) {
+			return fmt.Errorf("%s: %w; %s", v.paths.Vault, err, restoreHint(v.paths.Vault))
+		}
 		return fmt.Errorf("%s: %w", v.paths.Vault, err)
 	}
 	v.mem.close()
@@ -187,34 +217,6 @@ func checkVault(mem *memDB) error {
 	return checkSchema(ctx, mem.conn)
 }
 
-// recipients parses the public keys the vault is encrypted to.
-func (m *memDB) recipients() ([]age.Recipient, error) {
-	var list string
-	err := m.conn.QueryRowContext(context.Background(), "SELECT value FROM meta WHERE key = 'recipients'").Scan(&list)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the vault names no recipients", ErrCorrupt)
-	}
-	return parseRecipients(list)
-}
-
-func parseRecipients(list string) ([]age.Recipient, error) {
-	var out []age.Recipient
-	for _, line := range strings.Split(list, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		r, err := ParseRecipient(line)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: the vault names no recipients", ErrCorrupt)
-	}
-	return out, nil
-}
-
 // View runs fn on the vault as loaded in memory. fn must not keep tx.
 func (v *Vault) View(fn func(tx *Tx) error) error {
 	v.mu.Lock()
@@ -227,7 +229,7 @@ func (v *Vault) view(fn func(tx *Tx) error) error {
 		return errors.New("the vault is closed")
 	}
 	ctx := context.Background()
-	return v.damaged(fn(&Tx{tx: v.mem.conn, ctx: ctx, now: v.clock(), readOnly: true}))
+	return v.damaged(fn(&Tx{tx: v.mem.conn, ctx: ctx, now: v.clock(), readOnly: true, mem: v.mem}))
 }
 
 // Update makes a change that other processes will see: it takes the lock,
@@ -250,7 +252,7 @@ func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := v.sync(); err != nil {
 		return err
 	}
-	return v.updateLocked(ctx, fn)
+	return v.updateLocked(ctx, fn, true)
 }
 
 // lock takes the file lock and sweeps the temp files of dead saves.
@@ -259,7 +261,7 @@ func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	sweepTemps(v.paths.Dir)
+	sweepTemps(v.paths.Vault)
 	return lock, nil
 }
 
@@ -274,12 +276,15 @@ func (v *Vault) sync() error {
 	return err
 }
 
-func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error) error {
+// updateLocked runs fn and saves what it changed; callers hold the file
+// lock and mu. rotate says the change is a real one, after which .bak holds
+// the version before it (see save).
+func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error, rotate bool) error {
 	changed, err := v.apply(ctx, fn)
 	if err != nil || !changed {
 		return err
 	}
-	if err := v.save(); err != nil {
+	if err := v.save(rotate); err != nil {
 		// The database in memory holds a change the file does not: go back
 		// to what is on disk, so memory never claims more than was saved.
 		if rerr := v.reload(); rerr != nil {
@@ -303,7 +308,8 @@ func (v *Vault) apply(ctx context.Context, fn func(tx *Tx) error) (bool, error) 
 		return false, err
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock()}); err != nil {
+	touched := map[string]bool{"meta": true} // the generation below
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, now: v.clock(), touched: touched}); err != nil {
 		return false, v.damaged(err)
 	}
 	after, err := totalChanges(ctx, conn)
@@ -314,7 +320,13 @@ func (v *Vault) apply(ctx context.Context, fn func(tx *Tx) error) (bool, error) 
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 		return false, err
 	}
-	return true, sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return false, err
+	}
+	for table := range touched {
+		v.mem.touched[table] = true
+	}
+	return true, nil
 }
 
 func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
@@ -336,7 +348,7 @@ func (v *Vault) damaged(err error) error {
 }
 
 // Check runs SQLite's full integrity check on the vault as loaded, for
-// `ztm vault info` (saves run it too).
+// `ztm vault info` (saves run it too, see memDB.checkChanges).
 func (v *Vault) Check() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

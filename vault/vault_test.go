@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -268,4 +270,49 @@ func TestNoOpUpdateDoesNotWrite(t *testing.T) {
 	if !os.SameFile(fi1, fi2) {
 		t.Error("a read-only Update rewrote the vault")
 	}
+}
+
+// TestInitKilledHalfway: a `ztm vault init` killed after writing the key
+// but before the vault leaves nothing that blocks the next init, which
+// says it replaced the orphan key; one killed after the vault is in place
+// left a working vault, which the next init refuses to touch.
+func TestInitKilledHalfway(t *testing.T) {
+	killed := errors.New("killed")
+	killAt := func(step string) createFault {
+		return func(s string) error {
+			if s == step {
+				return killed
+			}
+			return nil
+		}
+	}
+	t.Run("after the key", func(t *testing.T) {
+		p := testPaths(t, "")
+		_, err := Create(p, CreateOptions{Passphrase: "pw", ScryptWorkFactor: testWorkFactor, fault: killAt("key")}, Options{})
+		if !errors.Is(err, killed) || !exists(p.Identity) || p.Exists() {
+			t.Fatalf("the kill left: err %v, key %v, vault %v; want a lone key", err, exists(p.Identity), p.Exists())
+		}
+		v, err := Create(p, CreateOptions{Passphrase: "new pw", ScryptWorkFactor: testWorkFactor}, Options{})
+		if err != nil {
+			t.Fatalf("init after the kill: %v", err)
+		}
+		v.Close()
+		if w := strings.Join(v.Warnings(), "\n"); !strings.Contains(w, "replaced "+p.Identity) {
+			t.Errorf("init did not say it replaced the orphan key: %q", w)
+		}
+		reopen(t, p, "new pw")
+		if entries, _ := os.ReadDir(p.Dir); len(entries) != 3 { // vault, identity, lock
+			t.Errorf("%d files in the vault directory, want 3", len(entries))
+		}
+	})
+	t.Run("after the vault", func(t *testing.T) {
+		p := testPaths(t, "")
+		if _, err := Create(p, CreateOptions{Passphrase: "pw", ScryptWorkFactor: testWorkFactor, fault: killAt("vault")}, Options{}); !errors.Is(err, killed) {
+			t.Fatal(err)
+		}
+		if _, err := Create(p, CreateOptions{Passphrase: "new pw", ScryptWorkFactor: testWorkFactor}, Options{}); !errorsIs(err, ErrExists) {
+			t.Fatalf("init over a finished vault: %v, want ErrExists", err)
+		}
+		reopen(t, p, "pw")
+	})
 }

@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"ztm/model"
-	"ztm/oauth"
 	"ztm/ui/app"
 	"ztm/vault"
 )
@@ -19,24 +19,45 @@ type AddOptions struct {
 	Name, DC, Server, Type, ClientID, Scopes string
 	Redirect, Consent, Tags, Notes           string
 	KeepAlive, Code                          bool
+	// Grant is --grant: how to get the grant now (it implies the client
+	// type, and --type is then not needed).
+	Grant string
+	// Environment and SOID are --environment and --soid.
+	Environment, SOID string
+	// Wait bounds a loopback grant's wait for the browser.
+	Wait time.Duration
 }
 
 // NewCmdAdd is `ztm add NAME ...`.
 func NewCmdAdd(f *Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
 	o := &AddOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "add NAME --dc DC --type self|server|device --client-id ID --scopes LIST [options]",
+		Use: `add NAME --dc DC --grant self|loopback|paste|device|client-credentials --client-id ID --scopes LIST [options]
+add NAME --dc DC --type self|server|device --client-id ID --scopes LIST [--code] [options]`,
 		Short: "add a profile without the dashboard (for automation)",
 		Long: `The client secret, and with --code the grant code, are read from stdin (one a
 line) or asked for on the terminal: never from the command line, where other
 users could see them. With --code the code is exchanged at once and the
 profile is saved with its tokens, or not at all. The code line may also be the
 whole URL the browser landed on after consent. Without --code the profile is
-saved without tokens; get them later with a new consent in the dashboard.`,
+saved without tokens; get them later with ztm consent NAME.
+
+--grant gets the grant now, by the path named (it implies the client type):
+self reads a Self Client code; paste prints the consent URL and reads the
+URL the browser landed on; loopback listens on the --redirect-uri, opens the
+consent page and waits (--wait) for the browser to come back; device shows a
+code to type on another device and waits for it; client-credentials asks
+for a token with the client id and secret alone (--soid names the org where
+the product needs one, such as ZohoCRM.<org id>). Progress goes to stderr;
+Ctrl+C cancels and saves nothing.`,
 		Example: `  printf '%s\n%s\n' "$SECRET" "$CODE" | ztm add crm-eu --dc EU --type self \
       --client-id 1000.ABCDEF --scopes ZohoCRM.modules.ALL,AaaServer.profile.READ --code
   ztm add books --dc IN --type server --client-id 1000.XYZ \
-      --redirect-uri http://localhost:8765/callback --scopes ZohoBooks.fullaccess.all`,
+      --redirect-uri http://localhost:8765/callback --scopes ZohoBooks.fullaccess.all
+  ztm add books --dc IN --grant loopback --client-id 1000.XYZ \
+      --redirect-uri http://localhost:8765/callback --scopes ZohoBooks.fullaccess.all
+  echo "$SECRET" | ztm add crm-cc --dc EU --grant client-credentials --client-id 1000.ABCDEF \
+      --scopes ZohoCRM.modules.ALL --soid ZohoCRM.12345678 --environment sandbox`,
 		Args: exactArgs(1, "one profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
@@ -58,6 +79,7 @@ saved without tokens; get them later with a new consent in the dashboard.`,
 	fl.StringVar(&o.Notes, "notes", "", "free-form notes")
 	fl.BoolVar(&o.KeepAlive, "keep-alive", false, "let a running dashboard refresh this profile before it expires")
 	fl.BoolVar(&o.Code, "code", false, "read a grant code (or redirect URL) after the secret and exchange it")
+	addGrantFlags(cmd, o)
 	cmd.RegisterFlagCompletionFunc("dc", completeDCs(f))
 	cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]cobra.Completion{"self", "server", "device"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("consent", cobra.FixedCompletions([]cobra.Completion{"user", "org"}, cobra.ShellCompDirectiveNoFileComp))
@@ -67,7 +89,18 @@ saved without tokens; get them later with a new consent in the dashboard.`,
 // spec is what the flags describe, for app.BuildProfile.
 func (o *AddOptions) spec(secret string) (app.Spec, error) {
 	sp := app.Spec{Name: o.Name, DC: o.DC, AccountsServer: o.Server, RedirectURI: o.Redirect,
-		ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, Tags: o.Tags, Notes: o.Notes, KeepAlive: o.KeepAlive}
+		ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, Tags: o.Tags, Notes: o.Notes, KeepAlive: o.KeepAlive,
+		Environment: model.Environment(o.Environment), SOID: o.SOID}
+	var err error
+	if sp.Consent, err = model.ParseConsent(o.Consent); err != nil {
+		return sp, usageErr{err.Error()}
+	}
+	if o.Grant != "" {
+		if sp.Grant, err = app.ParseGrant(o.Grant); err != nil {
+			return sp, usageErr{err.Error()}
+		}
+		return sp, nil
+	}
 	ct, err := model.ParseClientType(o.Type)
 	if err != nil {
 		return sp, usageErr{err.Error()}
@@ -82,9 +115,6 @@ func (o *AddOptions) spec(secret string) (app.Spec, error) {
 		if _, _, ok := model.LoopbackRedirect(model.CleanPasted(o.Redirect)); ok {
 			sp.Grant = model.GrantLoopback
 		}
-	}
-	if sp.Consent, err = model.ParseConsent(o.Consent); err != nil {
-		return sp, usageErr{err.Error()}
 	}
 	return sp, nil
 }
@@ -129,41 +159,36 @@ func runAdd(ctx context.Context, o *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	if !o.Code {
+	if !o.Code && o.Grant == "" {
 		if _, err := s.Create(ctx, p); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(e.Stdout, "saved %s without tokens; to get them, %s\n", p.Name, grantHint(p.Name))
 		return err
 	}
-	pasted, err := in("Grant code (or the URL the browser landed on): ")
+	g := grantRun{f: o.F, s: s, in: in, wait: o.Wait}
+	if o.Grant != "" {
+		// paste on a loopback redirect: the grant asked, not the one implied.
+		g.method, _ = app.ParseGrant(o.Grant)
+	}
+	saved, err := g.run(ctx, p, nil)
 	if err != nil {
 		return err
 	}
-	grant, err := oauth.ParsePasted(pasted, "", s.DCs)
-	if err != nil {
-		return err
-	}
-	// Announce the move only to a data center ztm knows: SaveGrant refuses
-	// to send the secret anywhere else.
-	if dc, ok := grant.OtherDC(p, s.DCs); ok && knownServer(s.DCs, dc.AccountsServer) {
-		fmt.Fprintf(e.Stderr, "ztm: the code came from %s, not %s: exchanging it at %s\n", dc.ID, dcLabel(p), dc.AccountsServer)
-	}
-	saved, err := s.SaveGrant(ctx, p, grant, "")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stdout, "saved %s: access token valid until %s", saved.Name, saved.Token.ExpiresAt.Local().Format("15:04:05"))
-	if saved.Token.RefreshToken == "" {
-		fmt.Fprint(e.Stdout, " (no refresh token: the grant was for online access)")
-	}
-	fmt.Fprintln(e.Stdout)
-	return nil
+	_, err = fmt.Fprintln(e.Stdout, savedLine("saved "+saved.Name, saved))
+	return err
 }
 
-func knownServer(dcs model.DataCenters, server string) bool {
-	_, ok := dcs.ByAccountsServer(server)
-	return ok
+// addGrantFlags registers --grant, --environment, --soid and --wait, which
+// add, edit and consent share (consent takes --grant and --wait only).
+func addGrantFlags(cmd *cobra.Command, o *AddOptions) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.Grant, "grant", "", grantFlagHelp)
+	fl.StringVar(&o.Environment, "environment", "", "production, sandbox or developer: which kind of org the tokens are for")
+	fl.StringVar(&o.SOID, "soid", "", "for client-credentials: the org, as ZohoCRM.<org id>")
+	fl.DurationVar(&o.Wait, "wait", app.DefaultLoopbackWait, "how long a loopback grant waits for the browser")
+	cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions(grantNames, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("environment", cobra.FixedCompletions([]cobra.Completion{"production", "sandbox", "developer"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // completeDCs completes --dc with the data centers ztm knows.

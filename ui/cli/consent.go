@@ -3,17 +3,23 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"ztm/model"
-	"ztm/oauth"
+	"ztm/ui/app"
 )
 
 // ConsentOptions are the options of ztm consent.
 type ConsentOptions struct {
 	F    *Factory
 	Name string
+	// Grant is --grant: another path the client allows (paste instead of
+	// loopback); empty takes the profile's own.
+	Grant string
+	// Wait bounds a loopback grant's wait for the browser.
+	Wait time.Duration
 }
 
 // NewCmdConsent is `ztm consent NAME`: a new grant for a profile that has
@@ -21,63 +27,61 @@ type ConsentOptions struct {
 func NewCmdConsent(f *Factory, runF func(context.Context, *ConsentOptions) error) *cobra.Command {
 	o := &ConsentOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "consent NAME",
+		Use:   "consent NAME [--grant self|loopback|paste|device|client-credentials] [--wait 5m]",
 		Short: "get a new grant for a profile (after a revoke, say)",
-		Long: `For a Self Client, generate a code in the API Console (Generate Code tab) and
-give it on stdin or at the prompt. For a server-based client, ztm prints the
-consent URL: open it, consent, and give the URL the browser landed on. The
-new tokens replace the old ones, whose refresh token is revoked at Zoho.
-A Non-browser client signs in from the dashboard (the device flow).`,
+		Long: `Takes the grant path the profile's client implies (what the dashboard's new
+consent does). For a Self Client, generate a code in the API Console
+(Generate Code tab) and give it on stdin or at the prompt. For a server-based
+client, ztm prints the consent URL: with a loopback redirect it listens and
+catches the answer (--grant paste to give the URL the browser landed on
+instead); otherwise give that URL. A Non-browser client shows a code to type
+on another device. A client-credentials profile asks Zoho again. The new
+tokens replace the old ones, whose refresh token is revoked at Zoho; the
+profile keeps its history. Ctrl+C cancels and changes nothing.`,
 		Example: `  ztm consent crm-eu
-  echo "$CODE" | ztm consent crm-eu`,
-		Args:              exactArgs(1, "one profile name"),
+  echo "$CODE" | ztm consent crm-eu
+  ztm consent books --grant paste`,
+		Args:              profileArg,
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
 			return runConsent(cmd.Context(), o)
 		},
 	}
+	cmd.Flags().StringVar(&o.Grant, "grant", "", grantFlagHelp)
+	cmd.Flags().DurationVar(&o.Wait, "wait", app.DefaultLoopbackWait, "how long a loopback grant waits for the browser")
+	cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions(grantNames, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 func runConsent(ctx context.Context, o *ConsentOptions) error {
 	e := o.F.Env
+	var method model.GrantMethod
+	if o.Grant != "" {
+		m, err := app.ParseGrant(o.Grant)
+		if err != nil {
+			return usageErr{err.Error()}
+		}
+		method = m
+	}
 	s, p, err := o.F.OpenProfile(o.Name)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	in := secretReader(e)
-	var state, verifier string
-	prompt := "Grant code (or the URL the browser landed on): "
-	switch p.ClientType {
-	case model.NonBrowserClient:
-		return usagef("%s signs in with the device flow: %s", p.Name, dashGrantHint(p.Name))
-	case model.ServerClient:
-		c, err := s.Zoho.NewConsent(p, oauth.ConsentOptions{PKCE: true})
-		if err != nil {
-			return err
-		}
-		state, verifier = c.State, c.Verifier
-		fmt.Fprintf(e.Stderr, "Open this page, consent, and give the URL the browser lands on:\n%s\n", c.URL)
-		prompt = "The URL the browser landed on: "
+	// Refuse a path the client cannot take before asking for anything.
+	if _, err := app.GrantFor(p, method); err != nil {
+		return usageErr{err.Error()}
 	}
-	pasted, err := in(prompt)
+	g := grantRun{f: o.F, s: s, in: secretReader(e), wait: o.Wait, method: method}
+	saved, err := g.run(ctx, p, nil)
 	if err != nil {
 		return err
 	}
-	g, err := oauth.ParsePasted(pasted, state, s.DCs)
-	if err != nil {
-		return err
-	}
-	saved, err := s.SaveGrant(ctx, p, g, verifier)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(e.Stdout, "%s has new tokens: access token valid until %s\n", saved.Name, saved.Token.ExpiresAt.Local().Format("15:04:05"))
+	_, err = fmt.Fprintln(e.Stdout, savedLine(saved.Name+" has new tokens", saved))
 	return err
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"ztm/model"
-	"ztm/oauth"
 	"ztm/ui/app"
 )
 
@@ -28,13 +27,17 @@ type EditOptions struct {
 func NewCmdEdit(f *Factory, runF func(context.Context, *EditOptions) error) *cobra.Command {
 	o := &EditOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "edit NAME [--scopes LIST] [--tags LIST] [--notes TEXT] [--secret] [--code] [options]",
+		Use:   "edit NAME [--scopes LIST] [--tags LIST] [--notes TEXT] [--redirect-uri URI] [--environment ENV] [--secret] [--code] [options]",
 		Short: "change a profile's settings",
 		Long: `Only the options given change. A change to what the grant was made for (data
-center, client, client type, redirect URI, consent kind, scopes) needs a new
-consent: give --code and the code (or the URL the browser landed on) on stdin
-or at the prompt, and the change is saved with the new tokens; without
---code nothing is saved. --secret reads a new client secret the same way.`,
+center, client, client type or --grant, redirect URI, consent kind, scopes,
+environment, soid) needs a new consent. ztm says so and, on a terminal,
+offers it; --code consents at once without asking. The consent takes the
+profile's grant path: for a Self Client give the code (or the URL the
+browser landed on) on stdin or at the prompt; loopback, paste and device run
+as in ztm add. The change is saved with the new tokens, keeping the
+profile's history, or not at all. --secret reads a new client secret the
+same way (first, before any code).`,
 		Example: `  ztm edit crm-eu --tags prod,crm --notes "the EU org"
   echo "$CODE" | ztm edit crm-eu --scopes ZohoCRM.modules.ALL,ZohoCRM.settings.READ --code`,
 		Args:              exactArgs(1, "one profile name"),
@@ -59,7 +62,8 @@ or at the prompt, and the change is saved with the new tokens; without
 	fl.StringVar(&o.Notes, "notes", "", "free-form notes")
 	fl.BoolVar(&o.KeepAlive, "keep-alive", false, "let a running dashboard refresh it before it expires")
 	fl.BoolVar(&o.Secret, "secret", false, "read a new client secret from stdin or the terminal")
-	fl.BoolVar(&o.Code, "code", false, "read a grant code (or redirect URL) and consent again with the changes")
+	fl.BoolVar(&o.Code, "code", false, "consent again with the changes without asking (a Self Client reads its code)")
+	addGrantFlags(cmd, &o.AddOptions)
 	cmd.RegisterFlagCompletionFunc("dc", completeDCs(f))
 	return cmd
 }
@@ -68,7 +72,10 @@ or at the prompt, and the change is saved with the new tokens; without
 func (o *EditOptions) merged(p model.Profile) *AddOptions {
 	a := &AddOptions{Name: p.Name, DC: p.DC, ClientID: p.ClientID, Scopes: model.JoinScopes(p.Scopes),
 		Redirect: p.RedirectURI, Consent: string(p.Consent), Tags: strings.Join(p.Tags, ","), Notes: p.Notes,
-		KeepAlive: p.KeepAlive, Type: string(p.ClientType)}
+		KeepAlive: p.KeepAlive, Type: string(p.ClientType), Environment: string(p.Environment), SOID: p.SOID}
+	if p.ClientCredentials {
+		a.Grant = string(model.GrantClientCredentials)
+	}
 	if p.DC == "" {
 		a.Server = p.AccountsServer
 	}
@@ -86,6 +93,12 @@ func (o *EditOptions) merged(p model.Profile) *AddOptions {
 		a.DC = ""
 	}
 	set("type", &a.Type, o.Type)
+	if o.Flags != nil && o.Flags.Changed("type") && !o.Flags.Changed("grant") {
+		a.Grant = "" // --type alone says the client type, hence the grant
+	}
+	set("grant", &a.Grant, o.Grant)
+	set("environment", &a.Environment, o.Environment)
+	set("soid", &a.SOID, o.SOID)
 	set("client-id", &a.ClientID, o.ClientID)
 	set("scopes", &a.Scopes, o.Scopes)
 	set("redirect-uri", &a.Redirect, o.Redirect)
@@ -117,39 +130,45 @@ func runEdit(ctx context.Context, o *EditOptions) error {
 	if err != nil {
 		return err
 	}
-	sp.Orig, sp.Environment, sp.SOID = &old, old.Environment, old.SOID
-	if old.ClientCredentials {
-		sp.Grant = model.GrantClientCredentials
-	}
+	sp.Orig = &old
 	p, err := app.BuildProfile(sp, s.DCs)
 	if app.IsUsage(err) {
 		return usageErr{err.Error()}
 	} else if err != nil {
 		return err
 	}
+	g := grantRun{f: o.F, s: s, in: in, wait: o.Wait}
+	if o.Flags != nil && o.Flags.Changed("grant") {
+		g.method = sp.Grant
+	}
 	if o.Code {
-		pasted, err := in("Grant code (or the URL the browser landed on): ")
-		if err != nil {
-			return err
-		}
-		g, err := oauth.ParsePasted(pasted, "", s.DCs)
-		if err != nil {
-			return err
-		}
-		saved, err := s.SaveGrant(ctx, p, g, "")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(e.Stdout, "saved %s with new tokens: access token valid until %s\n", saved.Name, saved.Token.ExpiresAt.Local().Format("15:04:05"))
-		return err
+		return saveWithConsent(ctx, g, p, old)
 	}
 	ed, err := s.Edit(ctx, old, p, "from the command line")
 	if err != nil {
 		return err
 	}
 	if ed.NeedsConsent {
-		return usagef("this change to %s needs a new consent, so nothing was saved: run it again with --code and give a new code (or the URL the browser landed on)", old.Name)
+		yes, err := e.confirm(fmt.Sprintf("This change to %s changes what Zoho granted, so it needs a new consent. Consent now?", old.Name))
+		if err != nil {
+			return err
+		}
+		if !yes {
+			return usagef("this change to %s needs a new consent, so nothing was saved: run it again with --code to consent at once", old.Name)
+		}
+		return saveWithConsent(ctx, g, p, old)
 	}
 	_, err = fmt.Fprintf(e.Stdout, "saved %s\n", ed.Profile.Name)
+	return err
+}
+
+// saveWithConsent gets a new grant for the edited profile and saves the
+// change with it, renaming only once the grant is in hand.
+func saveWithConsent(ctx context.Context, g grantRun, p, old model.Profile) error {
+	saved, err := g.run(ctx, p, &old)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(g.f.Env.Stdout, savedLine("saved "+saved.Name+" with new tokens", saved))
 	return err
 }

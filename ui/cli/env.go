@@ -44,6 +44,13 @@ type Env struct {
 	RunTUI func(ctx context.Context, cfg tui.Config) error
 	// ScryptWorkFactor, when set, lowers the cost of new passphrases (tests).
 	ScryptWorkFactor int
+	// OpenURL opens a consent page in a browser; nil means the system's
+	// (tui.OpenBrowser: $BROWSER, else the desktop's opener where there is
+	// a display). Tests replace it so no real browser starts.
+	OpenURL func(url string) error
+	// Getwd is the current directory, where a .ztm-profile file is looked
+	// for; nil means os.Getwd.
+	Getwd func() (string, error)
 }
 
 // Prompter reads from the person at the terminal. Both methods return an

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ztm/model"
 	"ztm/vault"
 )
 
@@ -21,18 +22,21 @@ func NewCmdExec(f *Factory, runF func(context.Context, *TokenOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "exec NAME [--min-valid 5m] [--strict] -- COMMAND [ARGS...]",
 		Short: "run a command with a profile's token in its environment",
-		Long: `The command gets ZOHO_ACCESS_TOKEN, ZOHO_API_DOMAIN, ZOHO_ACCOUNTS_SERVER and
-ZOHO_DC, but not ZTM_PASSPHRASE; ztm exits with its exit code (128+N when a
+		Long: `The command gets ZOHO_ACCESS_TOKEN, ZOHO_API_DOMAIN (the sandbox or developer
+host for such a profile), ZOHO_ACCOUNTS_SERVER, ZOHO_DC and ZOHO_ENVIRONMENT
+(production, sandbox or developer), but not ZTM_PASSPHRASE; ztm exits with its exit code (128+N when a
 signal N killed it). Everything after -- is the command, verbatim.`,
 		Example: `  ztm exec crm-eu -- sh -c 'curl -H "Authorization: Zoho-oauthtoken $ZOHO_ACCESS_TOKEN" $ZOHO_API_DOMAIN/crm/v8/org'`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if dash := cmd.ArgsLenAtDash(); dash != 1 || len(args) < 2 {
+			// The profile may be left to the default: ztm exec -- CMD.
+			if dash := cmd.ArgsLenAtDash(); dash < 0 || dash > 1 || len(args) <= dash {
 				return usagef("exec needs a profile and a command: %s", usageLine(cmd))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name, o.Command = args[0], args[1:]
+			dash := cmd.ArgsLenAtDash()
+			o.Name, o.Command = f.nameArg(cmd, args[:dash]), args[dash:]
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -53,9 +57,10 @@ func runExec(ctx context.Context, o *TokenOptions) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
 	cmd.Env = append(childEnv(os.Environ()),
 		"ZOHO_ACCESS_TOKEN="+p.Token.AccessToken,
-		"ZOHO_API_DOMAIN="+p.APIDomain,
+		"ZOHO_API_DOMAIN="+apiDomain(p),
 		"ZOHO_ACCOUNTS_SERVER="+p.AccountsServer,
 		"ZOHO_DC="+p.DC,
+		"ZOHO_ENVIRONMENT="+string(p.Environment.OrDefault()),
 	)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot run %s: %w", cut(o.Command[0]), err)
@@ -65,6 +70,15 @@ func runExec(ctx context.Context, o *TokenOptions) error {
 	signal.Ignore(os.Interrupt)
 	defer signal.Reset(os.Interrupt)
 	return childStatus(o.Command[0], cmd.Wait())
+}
+
+// apiDomain is where the profile's API calls go: its api_domain, or for
+// a sandbox or developer org that environment's own host beside it.
+func apiDomain(p model.Profile) string {
+	if b := model.APIBase(p); b != "" {
+		return b
+	}
+	return p.APIDomain
 }
 
 // childStatus turns how the command ended into ztm's exit: its own code,

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"ztm/model"
 	"ztm/ui/app"
 	"ztm/vault"
@@ -16,6 +18,12 @@ type Factory struct {
 	Env Env
 	// VaultFlag and IdentityFlag are --vault and --identity.
 	VaultFlag, IdentityFlag string
+	// Executable is the ztm binary `ztm unlock` starts an agent with;
+	// empty means this process's own (os.Executable).
+	Executable string
+	// named is the command that was given no profile name, for the
+	// message when no default stands in either.
+	named *cobra.Command
 }
 
 // appEnv is the part of the environment the use cases need.
@@ -28,11 +36,43 @@ func (f *Factory) Paths() (vault.Paths, error) {
 	return vault.ResolvePaths(f.VaultFlag, f.IdentityFlag, f.Env.Getenv)
 }
 
-// Open unlocks the vault and returns a session of use cases on it. A
-// passphrase comes from ZTM_PASSPHRASE or the terminal; identity files
-// and SSH keys need none. The vault is opened lazily: most commands only
-// read, and the first change loads it fully.
+// Open unlocks the vault and returns a session of use cases on it:
+// through the agent when one runs unlocked on this vault, else with a
+// passphrase from ZTM_PASSPHRASE or the terminal (identity files and SSH
+// keys need none). The vault is opened lazily: most commands only read,
+// and the first change loads it fully.
 func (f *Factory) Open() (*app.Session, error) {
+	p, err := f.Paths()
+	if err != nil {
+		return nil, err
+	}
+	if s, ok, err := f.openWithAgent(p); ok {
+		if err != nil {
+			return nil, err
+		}
+		f.prepare(s)
+		return s, nil
+	}
+	return f.OpenOwnKey()
+}
+
+// prepare readies an open session for the command line: it warns about
+// the vault's files, makes refusals that need a new consent say how (the
+// dashboard key and the command, from their tables), and trusts Zoho's
+// server list as ztm dc sync kept it for pasted redirects (without it only
+// the table and the profile's own server are).
+func (f *Factory) prepare(s *app.Session) {
+	f.warn(s.Vault)
+	s.ConsentHow = grantHint
+	if err := s.TrustServerList(); err != nil {
+		fmt.Fprintf(f.Env.Stderr, "ztm: warning: %s\n", oneLine(err))
+	}
+}
+
+// OpenOwnKey is Open without the agent: for the commands that need the
+// vault's own key in this process (a new passphrase wraps the identity,
+// which the agent never hands out; recipients are compared with it).
+func (f *Factory) OpenOwnKey() (*app.Session, error) {
 	p, err := f.Paths()
 	if err != nil {
 		return nil, err
@@ -41,14 +81,19 @@ func (f *Factory) Open() (*app.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.warn(s.Vault)
+	f.prepare(s)
 	return s, nil
 }
 
-// OpenProfile opens the session and reads one profile from it.
+// OpenProfile opens the session and reads one profile from it; an empty
+// name is the default profile (see defaultName).
 func (f *Factory) OpenProfile(name string) (*app.Session, model.Profile, error) {
 	s, err := f.Open()
 	if err != nil {
+		return nil, model.Profile{}, err
+	}
+	if err := f.resolveName(s.Vault, &name); err != nil {
+		s.Close()
 		return nil, model.Profile{}, err
 	}
 	p, err := s.Vault.Profile(name)

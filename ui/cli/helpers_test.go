@@ -17,6 +17,7 @@ import (
 	"ztm/model"
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/ui/app/service"
 	"ztm/ui/tui"
 	"ztm/vault"
 )
@@ -79,6 +80,11 @@ type world struct {
 	stdinTTY bool
 	// refreshTokens are the refresh tokens minted for seeded profiles.
 	refreshTokens map[string]string
+	// cwd is the commands' current directory (a temp dir of the world's,
+	// so no .ztm-profile of the machine's is found).
+	cwd string
+	// browse, when set, is the browser a consent page is opened in.
+	browse func(url string) error
 }
 
 // newWorld makes a key-file vault (identity.txt, no passphrase) and a fake
@@ -146,6 +152,12 @@ func newBareWorldClock(t testing.TB, now func() time.Time, clk *clock) *world {
 	w.env[vault.EnvVault] = filepath.Join(dir, vault.VaultFile)
 	// Nothing may come from the real user's config.
 	w.env["XDG_CONFIG_HOME"] = filepath.Join(base, "config")
+	// Nor from the user's agent: each world has its own socket.
+	w.env[service.EnvAgentSock] = agentSockPath(t)
+	w.cwd = filepath.Join(base, "work")
+	if err := os.MkdirAll(w.cwd, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	p, err := vault.ResolvePaths(w.env[vault.EnvVault], "", w.getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +178,14 @@ func writeDataCenters(t testing.TB, path string, dcs []model.DataCenter) {
 }
 
 func (w *world) getenv(k string) string { return w.env[k] }
+
+// openURL is the world's browser: browse when a test set it, else none.
+func (w *world) openURL(url string) error {
+	if w.browse != nil {
+		return w.browse(url)
+	}
+	return errors.New("no browser in tests")
+}
 
 // environ is the world's environment for a child process.
 func (w *world) environ() []string {
@@ -206,6 +226,8 @@ func (w *world) runStdin(stdin string, args ...string) result {
 		Prompt: w.prompt, StdinIsTerminal: w.stdinTTY,
 		RunTUI:           func(context.Context, tui.Config) error { return errors.New("no TUI in tests") },
 		ScryptWorkFactor: testWorkFactor,
+		OpenURL:          w.openURL,
+		Getwd:            func() (string, error) { return w.cwd, nil },
 	}
 	code := Main(args, e)
 	return result{stdout: out.String(), stderr: errb.String(), code: code, args: args}

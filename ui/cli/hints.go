@@ -67,6 +67,8 @@ func withHint(err error, name string) error {
 	switch {
 	case err == nil:
 		return nil
+	case alreadyHinted(err):
+		return err
 	case errors.Is(err, model.ErrRefreshRevoked):
 		return hinted{err, err.Error() + ": " + grantHint(name)}
 	case errors.Is(err, vault.ErrNoToken):
@@ -74,6 +76,13 @@ func withHint(err error, name string) error {
 		return hinted{err, fmt.Sprintf("%v for %s: nothing to refresh it with; to get tokens, %s", vault.ErrNoToken, name, grantHint(name))}
 	}
 	return err
+}
+
+// alreadyHinted reports an error that says how to consent again already
+// (the session's ConsentHow put it there).
+func alreadyHinted(err error) bool {
+	var h interface{ ConsentHinted() bool }
+	return errors.As(err, &h)
 }
 
 // hinted is an error with a better sentence; it unwraps to the original,

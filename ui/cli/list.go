@@ -57,10 +57,10 @@ func NewCmdShow(f *Factory, runF func(context.Context, *ShowOptions) error) *cob
 		Short: "show one profile in full (secrets masked unless --reveal)",
 		Example: `  ztm show crm-eu
   ztm show crm-eu --reveal     # prints the client secret and tokens`,
-		Args:              exactArgs(1, "one profile name"),
+		Args:              profileArg,
 		ValidArgsFunction: completeProfiles(f, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -84,6 +84,10 @@ type profileJSON struct {
 	Consent        string    `json:"consent"`
 	Scopes         []string  `json:"scopes"`
 	Tags           []string  `json:"tags"`
+	Notes          string    `json:"notes"`
+	Environment    string    `json:"environment"`
+	Grant          string    `json:"grant"`
+	SOID           string    `json:"soid,omitempty"`
 	ExpiresAt      *string   `json:"expires_at"`
 	ExpiresIn      *int      `json:"expires_in"`
 	Health         string    `json:"health"`
@@ -104,6 +108,7 @@ func toJSON(p model.Profile, now time.Time) profileJSON {
 		Account: p.Account, ClientType: string(p.ClientType), ClientID: p.ClientID,
 		Consent: string(p.Consent), Scopes: nonNil(p.Scopes), Tags: nonNil(p.Tags),
 		Health: string(p.Token.RefreshHealth()), KeepAlive: p.KeepAlive,
+		Notes: p.Notes, Environment: string(p.Environment.OrDefault()), Grant: string(p.GrantMethod()), SOID: p.SOID,
 	}
 	if p.Token != nil && p.Token.AccessToken != "" {
 		exp := p.Token.ExpiresAt.UTC().Format(time.RFC3339)
@@ -161,12 +166,21 @@ func runList(o *ListOptions) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tDC\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH")
+	fmt.Fprintln(w, "NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS")
 	for _, p := range profiles {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, dcLabel(p), orDash(p.Account),
-			p.ClientType.Label(), expiryText(p.Token, now), p.Token.RefreshHealth(), lastRefresh(p.Token, now))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, dcLabel(p), p.Environment.OrDefault(), orDash(p.Account),
+			p.ClientType.Label(), expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), orDash(strings.Join(p.Tags, ",")))
 	}
 	return w.Flush()
+}
+
+// refreshText is the refresh-token column: a client-credentials profile
+// has none and needs none.
+func refreshText(p model.Profile) string {
+	if p.ClientCredentials {
+		return "not needed"
+	}
+	return string(p.Token.RefreshHealth())
 }
 
 func expiryText(t *model.Token, now time.Time) string {
@@ -227,6 +241,11 @@ func runShow(o *ShowOptions) error {
 	row("API domain", orDash(p.APIDomain))
 	row("Account", orDash(p.Account))
 	row("Client type", p.ClientType.Label()+", "+string(p.Consent)+" consent")
+	row("Grant", string(p.GrantMethod()))
+	row("Environment", string(p.Environment.OrDefault()))
+	if p.SOID != "" {
+		row("Org (soid)", p.SOID)
+	}
 	row("Client id", p.ClientID)
 	row("Client secret", secret(p.ClientSecret))
 	if p.RedirectURI != "" {

@@ -87,6 +87,7 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("found only %d commands in README.md: %q", len(cmds), cmds)
 	}
 	w := newWallClockWorld(t)
+	useLocalAPI(w) // ztm api's examples reach the fake's API hosts, never Zoho's
 	// Expired, so that what curl gets is a token the fake issued.
 	w.add("crm-eu", expiresIn(-time.Minute))
 	w.add("books-in", inDC("IN"), expiresIn(-time.Minute))

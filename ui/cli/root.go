@@ -53,6 +53,12 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdConsent(f, nil), NewCmdKeepAlive(f), NewCmdEdit(f, nil),
 		NewCmdExport(f, nil), NewCmdImport(f, nil), NewCmdVault(f),
 		NewCmdCompletion(f, nil), NewCmdVersion(f), NewCmdDemo(f, nil),
+		NewCmdDoctor(f, nil), NewCmdDC(f),
+		NewCmdUnlock(f, nil), NewCmdLock(f, nil), NewCmdAgent(f, nil),
+		NewCmdServe(f, nil),
+		NewCmdUse(f),
+		NewCmdAPI(f, nil),
+		NewCmdProxy(f, nil),
 	)
 	return root
 }

@@ -23,12 +23,16 @@ type TokenOptions struct {
 	Strict bool
 	// Command is exec's command line (after --).
 	Command []string
+	// Server is --server: a token server's URL (else ZTM_SERVER); with
+	// one, the token comes from it and no vault is opened.
+	Server string
 }
 
 // addTokenFlags registers the flags token, header and exec share.
 func addTokenFlags(cmd *cobra.Command, o *TokenOptions) {
 	cmd.Flags().DurationVar(&o.MinValid, "min-valid", 5*time.Minute, "refresh when the token has less than this left")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "fail when a needed refresh fails, even if the stored token is still valid")
+	cmd.Flags().StringVar(&o.Server, "server", "", "ask this token server (ztm serve) instead of the vault; the credential is $ZTM_SERVER_TOKEN (default: $ZTM_SERVER)")
 	cmd.ValidArgsFunction = completeProfiles(o.F, 1)
 }
 
@@ -36,17 +40,21 @@ func addTokenFlags(cmd *cobra.Command, o *TokenOptions) {
 func NewCmdToken(f *Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
 	o := &TokenOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "token NAME [--min-valid 5m] [--json] [--strict]",
+		Use:   "token NAME [--min-valid 5m] [--json] [--strict] [--server URL]",
 		Short: "print a valid access token for a profile",
 		Long: `Prints only the token on stdout, refreshing it first (once, whatever the
 number of ztm processes asking) when it has less than --min-valid left.
 If that refresh fails while the stored token is still valid, the stored
-token is printed with a warning on stderr (--strict makes it a failure).`,
+token is printed with a warning on stderr (--strict makes it a failure).
+An unlocked agent (ztm unlock) answers first, so no passphrase is asked;
+with --server (or ZTM_SERVER) the token comes from a token server (ztm
+serve) with the credential in ZTM_SERVER_TOKEN, and no vault is needed.`,
 		Example: `  curl -H "Authorization: Zoho-oauthtoken $(ztm token crm-eu)" https://www.zohoapis.eu/crm/v8/org
-  ztm token books --json | jq -r .expires_at`,
-		Args: exactArgs(1, "one profile name"),
+  ztm token books --json | jq -r .expires_at
+  ZTM_SERVER_TOKEN=ztmr_... ztm token crm-eu --server https://tokens.example.com:8377`,
+		Args: profileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -62,12 +70,12 @@ token is printed with a warning on stderr (--strict makes it a failure).`,
 func NewCmdHeader(f *Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
 	o := &TokenOptions{F: f}
 	cmd := &cobra.Command{
-		Use:     "header NAME [--min-valid 5m] [--strict]",
+		Use:     "header NAME [--min-valid 5m] [--strict] [--server URL]",
 		Short:   "print the Authorization header for a profile",
 		Example: `  curl -H "$(ztm header crm-eu)" https://www.zohoapis.eu/crm/v8/org`,
-		Args:    exactArgs(1, "one profile name"),
+		Args:    profileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			o.Name = f.nameArg(cmd, args)
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -111,11 +119,18 @@ func runToken(ctx context.Context, o *TokenOptions) error {
 // for three than by none (unless --strict).
 func freshToken(ctx context.Context, o *TokenOptions) (model.Profile, error) {
 	e := o.F.Env
+	// A token server or an unlocked agent answers without the vault's key.
+	if p, ok, err := tokenFromService(ctx, o); ok {
+		return p, err
+	}
 	v, err := o.F.openVault()
 	if err != nil {
 		return model.Profile{}, err
 	}
 	defer v.Close()
+	if err := o.F.resolveName(v, &o.Name); err != nil {
+		return model.Profile{}, err
+	}
 	// The common case, a valid token, needs neither the lock nor Zoho's
 	// table of data centers.
 	stored, serr := v.Profile(o.Name)

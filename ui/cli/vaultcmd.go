@@ -188,7 +188,7 @@ func newVaultPassphrase(e Env) (string, error) {
 
 func vaultPasswd(ctx context.Context, f *Factory) error {
 	e := f.Env
-	s, err := f.Open()
+	s, err := f.OpenOwnKey()
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func vaultPasswd(ctx context.Context, f *Factory) error {
 }
 
 func listRecipients(f *Factory) error {
-	s, err := f.Open()
+	s, err := f.OpenOwnKey()
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func listRecipients(f *Factory) error {
 }
 
 func addRecipient(ctx context.Context, f *Factory, r string) error {
-	s, err := f.Open()
+	s, err := f.OpenOwnKey()
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func addRecipient(ctx context.Context, f *Factory, r string) error {
 }
 
 func removeRecipient(ctx context.Context, f *Factory, r string) error {
-	s, err := f.Open()
+	s, err := f.OpenOwnKey()
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 
 // runHelperAgent is `ztm agent` for TestSpawnedAgent.
 func runHelperAgent(sock string) {
+	if os.Getenv(vault.EnvPassphrase) != "" {
+		fmt.Fprintln(os.Stderr, "the agent's environment holds the passphrase")
+		os.Exit(3)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	dir := os.Getenv("ZTM_SERVICE_AGENT_VAULT")

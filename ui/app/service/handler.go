@@ -24,6 +24,7 @@ const maxBody = 1 << 20
 //	GET  /metrics                      Prometheus text format
 //	GET  /v1/token/{profile}?min_valid=300
 //	GET  /v1/profiles
+//	POST /v1/token/{profile}/renew     {"refused":"<Fingerprint>"} (Zoho refused it as dead)
 //	GET  /agent/status                 (agent only) [Status]
 //	POST /agent/unlock                 (agent only) {"passphrase":"..."}
 //	POST /agent/lock                   (agent only)
@@ -51,6 +52,7 @@ func (s *Service) Handler(agent bool) http.Handler {
 	})
 	mux.HandleFunc("GET /v1/token/{profile}", auth(s.serveToken))
 	mux.HandleFunc("GET /v1/profiles", auth(s.serveProfiles))
+	mux.HandleFunc("POST /v1/token/{profile}/renew", auth(s.serveRenew)) // see proxy_renew.go
 	if agent {
 		mux.HandleFunc("GET /agent/status", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, s.Status())

@@ -39,9 +39,3 @@ func fileOwner(fi os.FileInfo) (int, bool) {
 	}
 	return int(st.Uid), true
 }
-
-// DisableCoreDumps sets RLIMIT_CORE to 0, so the agent's memory, which
-// holds the vault's key, never lands in a core file.
-func DisableCoreDumps() error {
-	return unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
-}

@@ -39,13 +39,3 @@ func fileOwner(fi os.FileInfo) (int, bool) {
 	}
 	return int(st.Uid), true
 }
-
-// DisableCoreDumps keeps the agent's memory, which holds the vault's key,
-// out of core files and out of reach of ptrace by other processes of the
-// same user (PR_SET_DUMPABLE 0), and sets RLIMIT_CORE to 0.
-func DisableCoreDumps() error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return err
-	}
-	return unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
-}

@@ -15,6 +15,3 @@ func peerUID(net.Conn) (int, error) {
 }
 
 func fileOwner(os.FileInfo) (int, bool) { return 0, false }
-
-// DisableCoreDumps does nothing on this system.
-func DisableCoreDumps() error { return nil }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,13 +63,27 @@ type GrantOptions struct {
 	Rand io.Reader
 }
 
-var readerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// validReaderName is ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$, written out: that
+// regular expression, compiled at start-up, cost every ztm process 0.4 ms
+// (its bounded repeat expands to 64 copies), a twentieth of ztm token.
+func validReaderName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i, c := range []byte(name) {
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Grant creates (or replaces) reader credential name and returns the
 // credential, which is shown once: the vault keeps only its hash. A server
 // running on the vault sees it at its next request.
 func Grant(ctx context.Context, v *vault.Vault, name string, o GrantOptions) (string, error) {
-	if !readerName.MatchString(name) {
+	if !validReaderName(name) {
 		return "", fmt.Errorf("%q is not a reader name: use letters, digits, '.', '_' or '-' (up to 64)", name)
 	}
 	if len(o.Globs) == 0 {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"ztm/ui/app"
@@ -25,7 +26,7 @@ func RunAgent(ctx context.Context, o Options, socket string, ready func(*Service
 		o.Max = DefaultMax
 	}
 	s := New(o)
-	if err := DisableCoreDumps(); err != nil {
+	if err := vault.DisableCoreDumps(); err != nil {
 		s.o.Log.Warn("cannot disable core dumps", "err", err.Error())
 	}
 	ln, err := ListenAgent(socket, os.Getuid(), s.o.Log)
@@ -68,6 +69,7 @@ func (s *Service) serve(ctx context.Context, ln net.Listener, agent bool, ready 
 // [Client.Unlock].
 func SpawnAgent(ctx context.Context, exe string, args []string, socket string, timeout time.Duration) error {
 	cmd := exec.Command(exe, args...)
+	cmd.Env = agentEnviron(os.Environ())
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
@@ -94,4 +96,20 @@ func SpawnAgent(ctx context.Context, exe string, args []string, socket string, t
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// agentEnviron is the spawned agent's environment without the passphrases
+// the command that starts it may have been given: the agent gets the
+// passphrase once, in the unlock request, and must not keep it for hours
+// in an environment that `ps e` shows (macOS shows a user's own
+// processes' environments to that user).
+func agentEnviron(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != vault.EnvPassphrase && k != "ZTM_BUNDLE_PASSPHRASE" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

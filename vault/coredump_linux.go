@@ -1,0 +1,17 @@
+package vault
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+func disableCoreDumps() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("cannot keep secrets out of core dumps (prctl): %w", err)
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{}); err != nil {
+		return fmt.Errorf("cannot keep secrets out of core dumps (core size limit): %w", err)
+	}
+	return nil
+}
