@@ -293,6 +293,12 @@ func TestWizardClientCredentials(t *testing.T) {
 	if p := h.app.wiz.savedAs; !p.ClientCredentials || p.SOID != "ZohoCRM.123456" || p.Token == nil || p.Token.RefreshToken != "" {
 		t.Fatalf("saved: %+v", p)
 	}
+	// What another process reads: a client-credentials profile with its
+	// org, its first token and no refresh token.
+	p := h.profile("cc-crm")
+	if !p.ClientCredentials || p.SOID != "ZohoCRM.123456" || p.Token == nil || p.Token.AccessToken == "" || p.Token.RefreshToken != "" {
+		t.Fatalf("the vault holds: client credentials %v, soid %q, token %v", p.ClientCredentials, p.SOID, p.Token != nil)
+	}
 }
 
 func TestWizardClientCredentialsFailureKeepsTheFields(t *testing.T) {
