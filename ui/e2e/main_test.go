@@ -560,15 +560,24 @@ func shellQuote(s string) string {
 // with marker) contains want, as a person scanning a list would.
 func (tm *term) chooseInList(marker, want string, tries int) {
 	tm.t.Helper()
+	// The choice is the line from the marker on: what comes before it (a
+	// focus bar drawn when the list takes the keys) is not a move.
+	choice := func(s string) string {
+		l := lineWith(s, marker)
+		if i := strings.Index(l, marker); i >= 0 {
+			return l[i:]
+		}
+		return l
+	}
 	for range tries {
-		if strings.Contains(lineWith(tm.capture(), marker), want) {
+		if strings.Contains(choice(tm.capture()), want) {
 			return
 		}
-		before := lineWith(tm.capture(), marker)
+		before := choice(tm.capture())
 		tm.keys("Down")
-		tm.waitUntil("the selection to move from "+strconv.Quote(before), slow(5*time.Second), func(s string) bool { return lineWith(s, marker) != before })
+		tm.waitUntil("the selection to move from "+strconv.Quote(before), slow(5*time.Second), func(s string) bool { return choice(s) != before })
 	}
-	if !strings.Contains(lineWith(tm.capture(), marker), want) {
+	if !strings.Contains(choice(tm.capture()), want) {
 		tm.t.Fatalf("%q is not in the list; the screen:\n%s", want, frame(tm.capture()))
 	}
 }

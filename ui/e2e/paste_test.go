@@ -36,7 +36,12 @@ func TestWizardTakesPastes(t *testing.T) {
 	tm.waitFor(fakezoho.DemoSelfClientID, 5*time.Second)
 	tm.keys("Tab")
 	tm.paste(fakezoho.DemoSecret + "\n") // copied with the line end
-	tm.waitFor("Client secret "+strings.Repeat("•", len(fakezoho.DemoSecret)), 5*time.Second)
+	// The secret is masked, and the line end did not move on to the next
+	// step.
+	s := tm.waitFor("> "+strings.Repeat("*", len(fakezoho.DemoSecret)), 5*time.Second)
+	if strings.Contains(s, fakezoho.DemoSecret) || !strings.Contains(s, "step 3 of 5") {
+		t.Fatalf("after pasting the secret:\n%s", frame(s))
+	}
 	tm.keys("Enter")
 
 	tm.waitFor("step 4 of 5: Scopes", 5*time.Second)

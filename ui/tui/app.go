@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
@@ -107,13 +106,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case confirmMsg:
 		return a, a.forward(a.front(), msg)
 	case spinFrameMsg:
+		// The dashboard's spinner and the wizard's: each takes its own.
 		return a, a.toAll(msg)
-	case spinner.TickMsg:
-		// The wizard's spinner; the dashboard's turns on spinFrameMsg.
-		if a.wiz != nil {
-			return a, a.forward(a.wiz, msg)
-		}
-		return a, nil
 	case unlockedMsg:
 		return a, a.unlocked(msg)
 	case openWizardMsg:

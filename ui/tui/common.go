@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -75,15 +74,6 @@ func (c *Common) styleInput(in *textinput.Model) {
 	st := textinput.DefaultStyles(c.Styles.IsDark)
 	st.Cursor.Blink = !c.Cfg.SteadyCursor
 	in.SetStyles(st)
-}
-
-// spinFrame advances a spinner the wizard drives with spinner.TickMsg and
-// schedules its next frame through the scheduler, not through the
-// spinner's own timer.
-func (c *Common) spinFrame(s *spinner.Model, msg spinner.TickMsg) tea.Cmd {
-	*s, _ = s.Update(msg)
-	id := s.ID()
-	return c.after(s.Spinner.FPS, func(t time.Time) tea.Msg { return spinner.TickMsg{ID: id, Time: t} })
 }
 
 // help is a bubbles/help model in the current styles; width 0 means no

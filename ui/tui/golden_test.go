@@ -291,8 +291,8 @@ var goldenScreens = []goldenScreen{
 		h.start(w, ht)
 		h.key("a")
 		h.fillWizardTo(deviceProfile("my-crm", "EU"), wsScopes)
-		h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.device != nil })
-		return h, []string{h.app.wiz.device.UserCode, "ABCDEFGH"}
+		h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.deviceCode() != nil })
+		return h, []string{h.app.wiz.deviceCode().UserCode, "ABCDEFGH"}
 	}},
 	{"wizard_failed", func(t *testing.T, w, ht int) (*harness, []string) {
 		h := goldenWizard(t, w, ht, selfClient("my-crm", "EU"), wsScopes)

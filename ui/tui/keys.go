@@ -31,6 +31,9 @@ type KeyMap struct {
 
 	// Unlock and first run.
 	Unlock, ChoosePassphrase, ChooseKeyFile, NextField, SwitchField, Back key.Binding
+
+	// Wizard is the add/edit wizard's keys, its forms' included.
+	Wizard WizardKeys
 }
 
 // DefaultKeyMap returns the keys people expect from a terminal dashboard.
@@ -88,6 +91,8 @@ func DefaultKeyMap() KeyMap {
 		NextField:        b([]string{"enter"}, "enter", "next"),
 		SwitchField:      b([]string{"tab", "shift+tab", "up", "down"}, "tab", "switch field"),
 		Back:             b([]string{"esc"}, "esc", "back"),
+
+		Wizard: newWizardKeys(),
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"ztm/assets"
-	"ztm/model"
 )
 
 // scopeEntry is one scope of the catalogue.
@@ -30,46 +29,9 @@ func catalogue() []scopeProduct {
 	return list
 }
 
-// pickItem is a line of the scope picker: a product heading or a scope.
-type pickItem struct {
-	product string
-	entry   scopeEntry
-}
-
-func pickItems(cat []scopeProduct) []pickItem {
-	var out []pickItem
-	for _, p := range cat {
-		out = append(out, pickItem{product: p.Product})
-		for _, e := range p.Scopes {
-			out = append(out, pickItem{entry: e})
-		}
-	}
-	return out
-}
-
-// toggleScope adds s to the comma-separated list, or removes it.
-func toggleScope(list, s string) string {
-	var out []string
-	found := false
-	for _, f := range splitScopes(list) {
-		if strings.EqualFold(f, s) {
-			found = true
-			continue
-		}
-		out = append(out, f)
-	}
-	if !found {
-		out = append(out, s)
-	}
-	return strings.Join(out, ",")
-}
-
+// splitScopes splits a typed scope list at commas and blanks.
 func splitScopes(list string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
-		out = append(out, f)
-	}
-	return out
+	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
 }
 
 func hasScope(list, s string) bool {
@@ -79,14 +41,6 @@ func hasScope(list, s string) bool {
 		}
 	}
 	return false
-}
-
-// scopeProblem explains what is wrong with a scope list, or "".
-func scopeProblem(list string) string {
-	if _, err := model.ParseScopes(list); err != nil {
-		return err.Error()
-	}
-	return ""
 }
 
 // knownScopes lists every scope in the catalogue, for suggestions.

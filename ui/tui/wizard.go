@@ -10,9 +10,11 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"ztm/model"
 	"ztm/oauth"
+	"ztm/ui/app"
 	"ztm/vault"
 )
 
@@ -20,11 +22,11 @@ import (
 type wizStep int
 
 const (
-	wsName     wizStep = iota // name and data center
+	wsName     wizStep = iota // name, data center, environment
 	wsType                    // client type and consent
 	wsRegister                // the API Console guide, redirect, client id and secret
-	wsScopes                  // scopes
-	wsGrant                   // getting the grant, one of four ways
+	wsScopes                  // scopes, tags and notes
+	wsGrant                   // getting the grant, one grantPath per kind
 	wsExchange                // exchanging the code and saving
 	wsDone                    // success
 	wsFailed                  // what went wrong and the ways out
@@ -32,95 +34,73 @@ const (
 
 var stepTitles = map[wizStep]string{
 	wsName: "Name and data center", wsType: "Client type", wsRegister: "Register the client",
-	wsScopes: "Scopes", wsGrant: "Get the grant", wsExchange: "Exchange", wsDone: "Done", wsFailed: "Something went wrong",
-}
-
-// grantKind is the wizard's choice of client and grant path.
-type grantKind int
-
-const (
-	kindSelf     grantKind = iota // Self Client: paste a code from the console
-	kindLoopback                  // server-based, ztm catches the redirect on localhost
-	kindPasteURL                  // server-based, user pastes the URL they land on
-	kindDevice                    // Non-browser: device flow
-)
-
-var kindInfo = []struct{ title, when string }{
-	{"Self Client", "no redirect: you generate a code in the console and paste it here. For your own scripts."},
-	{"Server-based, ztm catches the redirect", "ztm listens on localhost while you consent in the browser. For a machine with a browser."},
-	{"Server-based, another redirect URI", "your app's redirect: you paste the URL the browser lands on. For an existing web app's client."},
-	{"Non-browser (device flow)", "you type a short code on any device's browser. For SSH sessions and headless machines."},
+	wsScopes: "Scopes, tags and notes", wsGrant: "Get the grant", wsExchange: "Exchange", wsDone: "Done", wsFailed: "Something went wrong",
 }
 
 // wizardMsg marks messages for the wizard, so the app routes them to it.
 type wizardMsg interface{ wizard() }
-
-// wizTickMsg drives the wizard's countdowns.
-type wizTickMsg time.Time
-
-func (wizTickMsg) wizard() {}
 
 // wizard is the guided set-up: adding a profile, editing one, or getting
 // a new grant for one. Everything typed stays in its fields when a step
 // fails, so going back or retrying loses nothing.
 type wizard struct {
 	c           *Common
+	keys        WizardKeys
 	orig        *model.Profile // the profile being edited; nil when adding
 	consentOnly bool
 	// taken holds the names in use (lower case), known when the wizard
 	// opened; the vault refuses a duplicate anyway.
 	taken map[string]bool
 	step  wizStep
-	focus int
 
-	name, server, port, redirect, clientID, secret, scopes, paste textinput.Model
-	dcIndex                                                       int // into dcChoices; the last is "custom"
-	kind                                                          grantKind
-	consent                                                       model.Consent
-	pickCursor                                                    int
-	items                                                         []pickItem
+	// The form's values (steps 1 to 4).
+	name, server, port, redirect, clientID, secret, soid text
+	otherScopes, tags, notes                             text
+	dcIndex                                              int // into dcChoices; the last is "custom"
+	env                                                  model.Environment
+	kind                                                 grantKind
+	consent                                              model.Consent
+	picked                                               []string // scopes ticked in the catalogue
+	scopeOrder                                           []string // the scopes' order when loaded
+	secretEcho                                           huh.EchoMode
 
-	// Grant state; cancel stops a receiver or a device poll.
-	cons     oauth.Consent
-	cancel   context.CancelFunc
-	listener *oauth.Receiver
-	device   *oauth.DeviceCode
-	poll     oauth.DevicePoll
-	deadline time.Time // when a pasted code has surely expired
-	grants   vault.GrantCount
-	note     string // what happened with the browser or the clipboard
-	profile  model.Profile
+	// The current step's form; focus is its focused field.
+	form              *huh.Form
+	group             *huh.Group
+	kindSelect        *huh.Select[grantKind]
+	focus, fieldCount int
+	shape             string
+	note              string // what is wrong, or what happened with the browser or clipboard
 
-	err   error
-	saved model.Profile
-	spin  spinner.Model
-	now   time.Time
+	// The grant step: one attempt at a time.
+	path          grantPath
+	cancel        context.CancelFunc
+	profile       model.Profile
+	grants        vault.GrantCount
+	keepOnRefusal bool
+	doing         string // what the exchange step waits for
+	// tickGen names the live tick chain: a tick of an older one is not
+	// re-armed.
+	tickGen int
+
+	err     error
+	savedAs model.Profile
+	spin    busy
+	now     time.Time
 
 	width, height int
 }
 
 func newWizard(c *Common, p *model.Profile, consentOnly bool, names []string) *wizard {
-	in := func(placeholder string, limit int) textinput.Model {
-		t := c.newInput()
-		t.Placeholder = placeholder
-		t.CharLimit = limit
-		t.Prompt = ""
-		return t
-	}
-	w := &wizard{c: c, orig: p, consentOnly: consentOnly, consent: model.UserConsent,
-		name: in("crm-eu", 64), server: in("https://accounts.example.com", 200), port: in("8765", 5),
-		redirect: in("https://app.example.com/oauth/callback", 500), clientID: in("1000.XXXXXXXXXXXX", 80),
-		secret: in("from the Client Secret tab", 200), scopes: in("ZohoCRM.modules.ALL,AaaServer.profile.READ", 2000),
-		paste: in("paste here", 4000), items: pickItems(catalogue()), now: c.Cfg.Now(),
-		spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	w := &wizard{c: c, keys: c.Keys.Wizard, orig: p, consentOnly: consentOnly, consent: model.UserConsent,
+		env: model.Production, now: c.Cfg.Now(), secretEcho: huh.EchoModePassword,
+		spin: newBusy(c, spinner.Dot)}
 	w.taken = map[string]bool{}
 	for _, n := range names {
 		w.taken[strings.ToLower(n)] = true
 	}
-	w.secret.EchoMode = textinput.EchoPassword
-	w.secret.EchoCharacter = '•'
 	w.port.SetValue("8765")
-	w.scopes.SetValue("AaaServer.profile.READ")
+	w.loadScopes([]string{oauth.UserInfoScope})
 	if p != nil {
 		w.load(*p)
 	}
@@ -139,19 +119,18 @@ func (w *wizard) load(p model.Profile) {
 	w.server.SetValue(p.AccountsServer)
 	w.clientID.SetValue(p.ClientID)
 	w.secret.SetValue(p.ClientSecret)
-	w.scopes.SetValue(model.JoinScopes(p.Scopes))
+	w.soid.SetValue(p.SOID)
+	w.loadScopes(p.Scopes)
+	w.tags.SetValue(strings.Join(p.Tags, ", "))
+	w.notes.SetValue(p.Notes)
+	w.env = p.Environment.OrDefault()
 	w.consent = p.Consent
-	switch p.GrantMethod() {
-	case model.GrantPasteCode:
-		w.kind = kindSelf
-	case model.GrantDeviceFlow:
-		w.kind = kindDevice
-	case model.GrantLoopback:
-		w.kind = kindLoopback
+	w.kind = kindOf(p.GrantMethod())
+	switch w.kind {
+	case kindLoopback:
 		port, _, _ := model.LoopbackRedirect(p.RedirectURI)
 		w.port.SetValue(fmt.Sprint(port))
-	default:
-		w.kind = kindPasteURL
+	case kindPasteURL:
 		w.redirect.SetValue(p.RedirectURI)
 	}
 }
@@ -161,55 +140,60 @@ func (w *wizard) dcChoices() []model.DataCenter {
 	return append(w.c.Cfg.DCs.All(), model.DataCenter{Name: "Another accounts server (URL)"})
 }
 
+func (w *wizard) customDC() bool { return w.dcIndex == len(w.dcChoices())-1 }
+
 func (w *wizard) Init() tea.Cmd {
 	if w.consentOnly {
 		return w.enterGrant()
 	}
-	w.step = wsName
-	return tea.Batch(w.focusField(0), w.tick())
+	w.setStep(wsName)
+	return nil
 }
 
-func (w *wizard) tick() tea.Cmd {
-	return w.c.after(time.Second, func(t time.Time) tea.Msg { return wizTickMsg(t) })
+// setStep opens a step: a fresh form for the form steps, and no message
+// left from the step before.
+func (w *wizard) setStep(s wizStep) {
+	w.step, w.note, w.focus = s, "", 0
+	w.buildForm()
 }
 
 func (w *wizard) SetSize(width, height int) {
 	w.width, w.height = width, height
-	for _, in := range w.inputs() {
-		in.SetWidth(min(width-24, 70))
+	if w.form != nil {
+		w.buildForm()
 	}
 }
 
-func (w *wizard) inputs() []*textinput.Model {
-	return []*textinput.Model{&w.name, &w.server, &w.port, &w.redirect, &w.clientID, &w.secret, &w.scopes, &w.paste}
-}
-
-// Capturing: text fields take every key, including q and ?.
+// Capturing: text fields (and a list's filter) take every key, including
+// q and ?.
 func (w *wizard) Capturing() bool {
-	for _, in := range w.inputs() {
-		if in.Focused() {
-			return true
+	switch w.step {
+	case wsName, wsType, wsRegister, wsScopes:
+		if w.form == nil {
+			return false
 		}
+		_, typing := w.form.GetFocusedField().(*huh.Input)
+		return typing || w.filtering()
+	case wsGrant:
+		return w.path != nil && w.path.capturing()
 	}
 	return false
 }
 
 func (w *wizard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
-	case wizTickMsg:
-		w.now = w.c.Cfg.Now()
-		return w, w.tick()
-	case spinner.TickMsg:
-		// The grant step's spinner turns from the start: the first tick
-		// comes before the receiver listens or the device code is in.
-		if w.step != wsExchange && !(w.step == wsGrant && (w.kind == kindLoopback || w.kind == kindDevice)) {
-			return w, nil
+	case spinFrameMsg:
+		// The spinner turns only while one is drawn: its chain ends at the
+		// first frame nobody sees.
+		if !w.spinning() {
+			w.spin.stop()
 		}
-		return w, w.c.spinFrame(&w.spin, msg)
+		cmd, _ := w.spin.frame(w.c, msg)
+		return w, cmd
 	case tea.KeyPressMsg:
 		return w, w.key(msg)
 	case tea.PasteMsg:
-		return w, w.pasted(msg.Content)
+		return w, w.pasted(msg)
 	case confirmMsg:
 		if _, ok := msg.about.(wizard21stQuestion); ok && !msg.yes {
 			return w, w.back()
@@ -222,34 +206,62 @@ func (w *wizard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return w, nil
 }
 
+// spinning says the step draws the spinner: the exchange, and a grant
+// path that waits on Zoho or a browser.
+func (w *wizard) spinning() bool {
+	return w.step == wsExchange || w.step == wsGrant && w.path != nil && w.path.about().waits
+}
+
+// restyle follows the terminal's background (the form's theme reads the
+// styles when drawn).
+func (w *wizard) restyle() {
+	w.spin.restyle(w.c)
+	if p, ok := w.path.(interface{ pasteBox() *textinput.Model }); ok {
+		w.c.styleInput(p.pasteBox())
+	}
+}
+
 func (w *wizard) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := w.keys
 	switch w.step {
 	case wsGrant:
-		return w.grantKey(msg)
+		if key.Matches(msg, k.Back) {
+			return w.back()
+		}
+		return w.path.update(msg)
 	case wsExchange:
 		return nil
 	case wsDone:
-		if msg.String() == "enter" || msg.String() == "esc" {
-			name := w.saved.Name
+		if key.Matches(msg, k.Finish) {
+			name := w.savedAs.Name
 			return func() tea.Msg { return wizardDoneMsg{saved: name} }
 		}
 		return nil
 	case wsFailed:
-		switch msg.String() {
-		case "r", "enter":
+		switch {
+		case key.Matches(msg, k.Retry):
 			return w.enterGrant()
-		case "b":
-			w.step = wsRegister
-			return w.focusField(0)
-		case "esc", "q":
+		case key.Matches(msg, k.BackToClient):
+			w.setStep(wsRegister)
+		case key.Matches(msg, k.Close):
 			return w.quit()
 		}
 		return nil
 	}
-	if msg.String() == "esc" {
-		return w.back()
-	}
 	return w.formKey(msg)
+}
+
+// pasted takes a bracketed paste: into the focused field of a form step,
+// or the grant step's paste box.
+func (w *wizard) pasted(msg tea.PasteMsg) tea.Cmd {
+	switch w.step {
+	case wsGrant:
+		return w.path.update(msg)
+	case wsName, wsType, wsRegister, wsScopes:
+		w.form.Update(tea.PasteMsg{Content: strings.TrimSpace(msg.Content)})
+		w.afterFormUpdate()
+	}
+	return nil
 }
 
 // back goes to the previous step, stopping any grant in progress; from the
@@ -260,11 +272,11 @@ func (w *wizard) back() tea.Cmd {
 		return w.quit()
 	}
 	if w.step >= wsGrant {
-		w.step = wsScopes
+		w.setStep(wsScopes)
 	} else {
-		w.step--
+		w.setStep(w.step - 1)
 	}
-	return w.focusField(0)
+	return nil
 }
 
 func (w *wizard) quit() tea.Cmd {
@@ -273,20 +285,28 @@ func (w *wizard) quit() tea.Cmd {
 }
 
 func (w *wizard) Help() []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	k := w.keys
 	switch w.step {
 	case wsGrant:
-		return w.grantHelp()
+		return w.path.help()
 	case wsExchange:
 		return nil
 	case wsDone:
-		return []key.Binding{b("enter", "to the dashboard")}
+		return []key.Binding{k.Finish}
 	case wsFailed:
-		return []key.Binding{b("r", "try again"), b("b", "back to the client details"), b("esc", "cancel")}
+		return []key.Binding{k.Retry, k.BackToClient, k.Close}
+	case wsRegister:
+		keys := []key.Binding{k.NextField, k.NextStep, k.OpenConsole, k.CopyConsole}
+		if w.kind == kindLoopback {
+			keys = append(keys, k.CopyRedirect)
+		}
+		return append(keys, k.Back)
 	case wsScopes:
-		return []key.Binding{b("tab", "catalogue/field"), b("space", "pick"), b("enter", "next"), b("esc", "back")}
+		if w.focus == 0 {
+			return []key.Binding{k.Toggle, k.Filter, k.NextField, k.NextStep, k.Back}
+		}
 	}
-	return []key.Binding{b("tab", "next field"), b("enter", "next"), b("esc", "back")}
+	return []key.Binding{k.NextField, k.NextStep, k.Back}
 }
 
 func (w *wizard) title() string {
@@ -307,22 +327,30 @@ func (w *wizard) View() string {
 	s := w.c.Styles
 	var body string
 	switch w.step {
-	case wsName:
-		body = w.viewName()
-	case wsType:
-		body = w.viewType()
-	case wsRegister:
-		body = w.viewRegister()
-	case wsScopes:
-		body = w.viewScopes()
+	case wsName, wsType, wsRegister, wsScopes:
+		body = w.viewForm()
 	case wsGrant:
 		body = w.viewGrant()
 	case wsExchange:
-		body = "  " + w.spin.View() + " exchanging the code at " + w.exchangeServer() + "…"
+		body = "  " + w.spin.View() + " " + w.doing + "…"
 	case wsDone:
 		body = w.viewDone()
 	case wsFailed:
 		body = w.viewFailed()
 	}
 	return "\n  " + s.Title.Render(truncate(w.title(), w.width-4)) + "\n\n" + body
+}
+
+// next moves on from the scopes: to the grant, or for an edit that needs
+// no new consent, to the save.
+func (w *wizard) afterScopes() tea.Cmd {
+	p, err := w.build()
+	if err != nil {
+		w.note = err.Error()
+		return nil
+	}
+	if w.orig != nil && app.CanRefresh(*w.orig) && !app.NeedsConsent(*w.orig, p) {
+		return w.saveEdit(p)
+	}
+	return w.enterGrant()
 }

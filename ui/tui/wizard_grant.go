@@ -15,55 +15,47 @@ import (
 	"ztm/vault"
 )
 
-// Messages of the grant step.
+// The grant step: the wizard's part, shared by every grantPath. It starts
+// an attempt, keeps its one tick chain, and exchanges or saves what the
+// path brings back.
+
+// Messages of the grant step that are not a path's own.
 type (
 	grantsCountMsg struct{ g vault.GrantCount }
-	listeningMsg   struct {
-		r   *oauth.Receiver
-		err error
+	browserMsg     struct {
+		url string
+		// copyKey is the key that copies url, "" when there is none.
+		copyKey string
+		err     error
 	}
-	browserMsg   struct{ err error }
 	wizCopiedMsg struct {
 		what string
 		osc  string // set when the system clipboard failed: copy by OSC 52
-	}
-	grantMsg struct {
-		g   oauth.Grant
-		err error
-	}
-	deviceCodeMsg struct {
-		d   oauth.DeviceCode
-		err error
-	}
-	devicePollMsg struct {
-		poll oauth.DevicePoll
-		ch   <-chan tea.Msg
 	}
 	savedProfileMsg struct {
 		p   model.Profile
 		err error
 	}
+	// wizTickMsg drives the countdowns of the grant step. gen names the
+	// chain it belongs to: a tick of an ended chain is not re-armed.
+	wizTickMsg struct {
+		gen int
+		t   time.Time
+	}
 )
 
 func (grantsCountMsg) wizard()  {}
-func (listeningMsg) wizard()    {}
 func (browserMsg) wizard()      {}
 func (wizCopiedMsg) wizard()    {}
-func (grantMsg) wizard()        {}
-func (deviceCodeMsg) wizard()   {}
-func (devicePollMsg) wizard()   {}
 func (savedProfileMsg) wizard() {}
+func (wizTickMsg) wizard()      {}
 
-// selfCodeLife is how long a Self Client code can live (the console's
-// longest choice); the countdown says when a code has surely expired.
-const selfCodeLife = 10 * time.Minute
+// uiTimeout bounds what the wizard asks of the desktop (a browser opener,
+// the clipboard), which takes no context.
+const uiTimeout = 10 * time.Second
 
-// enterGrant starts the grant step for the profile the fields describe.
-// wizard21stQuestion asks whether to make a 21st refresh token.
-type wizard21stQuestion struct{}
-
-func (wizard21stQuestion) asks() string { return "" }
-
+// enterGrant starts a new attempt at the grant for the profile the fields
+// describe.
 func (w *wizard) enterGrant() tea.Cmd {
 	w.stopGrant()
 	p, err := w.build()
@@ -71,46 +63,47 @@ func (w *wizard) enterGrant() tea.Cmd {
 		p, err = *w.orig, nil
 	}
 	if err != nil {
-		w.step, w.note = wsScopes, err.Error()
+		w.setStep(wsScopes)
+		w.note = err.Error()
 		return nil
 	}
-	w.profile, w.step, w.err, w.note = p, wsGrant, nil, ""
-	w.paste.SetValue("")
-	w.device, w.listener = nil, nil
-	ctx, cancel := context.WithCancel(context.Background())
+	w.profile, w.err = p, nil
+	w.setStep(wsGrant)
+	ctx, cancel := context.WithCancel(w.c.Ctx)
 	w.cancel = cancel
-	cmds := []tea.Cmd{countGrants(w.c.Vault, p.ClientID), w.spin.Tick, w.tick()}
-	switch w.kind {
-	case kindSelf:
-		w.deadline = w.now.Add(selfCodeLife)
-		cmds = append(cmds, w.paste.Focus())
-	case kindLoopback, kindPasteURL:
-		if w.cons, err = w.c.Cfg.OAuth.NewConsent(p, oauth.ConsentOptions{}); err != nil {
-			return w.fail(err)
-		}
-		if w.kind == kindLoopback {
-			cmds = append(cmds, listenCmd(p.RedirectURI, w.cons.State))
-		} else {
-			w.deadline = time.Time{}
-			cmds = append(cmds, w.paste.Focus(), openURLCmd(w.c.Cfg.OpenURL, w.cons.URL))
-		}
-	case kindDevice:
-		cmds = append(cmds, startDeviceCmd(ctx, w.c.Cfg.OAuth, p))
+	w.path = grantPaths[w.kind](w)
+	cmds := []tea.Cmd{w.path.start(ctx), w.startTicks()}
+	if w.spinning() {
+		cmds = append(cmds, w.spin.start(w.c))
+	}
+	if w.path.about().consent {
+		cmds = append(cmds, countGrants(w.c.Vault, p.ClientID))
 	}
 	return tea.Batch(cmds...)
 }
 
-// stopGrant cancels a receiver or a device poll in progress.
+// startTicks begins a new tick chain and ends the previous one.
+func (w *wizard) startTicks() tea.Cmd {
+	w.tickGen++
+	return w.tick()
+}
+
+func (w *wizard) tick() tea.Cmd {
+	gen := w.tickGen
+	return w.c.after(time.Second, func(t time.Time) tea.Msg { return wizTickMsg{gen: gen, t: t} })
+}
+
+// stopGrant ends the attempt in progress: its commands' context, its
+// listener, its tick chain.
 func (w *wizard) stopGrant() {
 	if w.cancel != nil {
 		w.cancel()
 		w.cancel = nil
 	}
-	if w.listener != nil {
-		w.listener.Close()
-		w.listener = nil
+	if w.path != nil {
+		w.path.stop()
 	}
-	w.paste.Blur()
+	w.tickGen++
 }
 
 func countGrants(v *vault.Vault, clientID string) tea.Cmd {
@@ -121,79 +114,88 @@ func countGrants(v *vault.Vault, clientID string) tea.Cmd {
 	}
 }
 
-// listenCmd binds the redirect port before the browser opens.
-func listenCmd(redirectURI, state string) tea.Cmd {
+// openURL opens url in a browser; copy is the key that copies it, named
+// in the note when no browser opens.
+func (w *wizard) openURL(url string, copy *key.Binding) tea.Cmd {
+	c, open, ck := w.c, w.c.Cfg.OpenURL, ""
+	if copy != nil {
+		ck = keyName(*copy)
+	}
 	return func() tea.Msg {
-		r, err := oauth.Listen(redirectURI, state)
-		return listeningMsg{r, err}
+		// A hung opener must not hang the wizard: it goes on in the
+		// background while the note shows the URL.
+		ctx, cancel := c.withTimeout(uiTimeout)
+		defer cancel()
+		err := within(ctx, func() error { return open(url) })
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer in %s", uiTimeout)
+		}
+		return browserMsg{url: url, copyKey: ck, err: err}
 	}
 }
 
-func waitCmd(ctx context.Context, r *oauth.Receiver) tea.Cmd {
+// copyText puts text on the clipboard, through the terminal (OSC 52)
+// when the system clipboard is out of reach or does not answer.
+func (w *wizard) copyText(text, what string) tea.Cmd {
+	c, clip := w.c, w.c.Cfg.Clipboard
 	return func() tea.Msg {
-		g, err := r.Wait(ctx)
-		return grantMsg{g, err}
-	}
-}
-
-func openURLCmd(open func(string) error, url string) tea.Cmd {
-	return func() tea.Msg { return browserMsg{open(url)} }
-}
-
-func copyTextCmd(clip Clipboard, text, what string) tea.Cmd {
-	return func() tea.Msg {
-		if err := clip.Write(text); err != nil {
+		if err := clipWrite(c, clip, text); err != nil {
 			return wizCopiedMsg{what: what, osc: text}
 		}
 		return wizCopiedMsg{what: what}
 	}
 }
 
-func startDeviceCmd(ctx context.Context, c *oauth.Client, p model.Profile) tea.Cmd {
-	return func() tea.Msg {
-		d, err := c.StartDevice(ctx, p)
-		return deviceCodeMsg{d, err}
+// fail shows what went wrong and the ways out.
+func (w *wizard) fail(err error) tea.Cmd {
+	w.stopGrant()
+	w.setStep(wsFailed)
+	w.err = err
+	return nil
+}
+
+// exchange trades a grant for tokens and saves, after saying if the code
+// came from another data center than the one chosen. keepOnRefusal says
+// a refusal of the save comes back to this step with what was typed.
+func (w *wizard) exchange(g oauth.Grant, verifier string, keepOnRefusal bool) tea.Cmd {
+	w.note = ""
+	if dc, ok := g.OtherDC(w.profile, w.c.Cfg.DCs); ok {
+		w.note = fmt.Sprintf("the code came from %s, not %s: ztm exchanges it there and keeps the profile in %s", dc.ID, dcLabel(w.profile), dc.ID)
 	}
-}
-
-// pollDeviceCmd polls in a goroutine and reports each poll on a channel;
-// the wizard reads it one message at a time.
-func pollDeviceCmd(ctx context.Context, c *Common, p model.Profile, d oauth.DeviceCode) tea.Cmd {
-	ch := make(chan tea.Msg, 4)
-	go func() {
-		defer close(ch)
-		r, err := c.Cfg.OAuth.PollDevice(ctx, p, d, func(poll oauth.DevicePoll) {
-			select {
-			case ch <- devicePollMsg{poll: poll, ch: ch}:
-			default: // the screen is behind: it shows the next one
-			}
-		})
-		if err != nil {
-			ch <- grantMsg{err: err}
-			return
-		}
-		ch <- deviceDoneMsg{r}
-	}()
-	return c.background(readChan(ch))
-}
-
-type deviceDoneMsg struct{ r oauth.Result }
-
-func (deviceDoneMsg) wizard() {}
-
-func readChan(ch <-chan tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		m, ok := <-ch
-		if !ok {
-			return nil
-		}
-		return m
+	w.keepOnRefusal = keepOnRefusal
+	w.doing = "exchanging the code at " + w.exchangeServer()
+	if !keepOnRefusal {
+		w.stopGrant()
 	}
+	w.step = wsExchange
+	p := w.profile
+	p.Token = nil
+	if w.orig != nil {
+		p.Token = w.orig.Token // so the old refresh token can be retired
+	}
+	return tea.Batch(w.spin.start(w.c), w.saveCmd(p, func(ctx context.Context) (model.Profile, error) {
+		return w.c.App.SaveGrant(ctx, p, g, verifier)
+	}))
 }
 
-// exchangeCmd renames (for an edit), then exchanges the grant and saves.
-func exchangeCmd(c *Common, orig *model.Profile, p model.Profile, g oauth.Grant, verifier string, done *oauth.Result) tea.Cmd {
-	s := c.App
+// saveResult stores tokens a path already holds (device flow, client
+// credentials).
+func (w *wizard) saveResult(r oauth.Result) tea.Cmd {
+	w.stopGrant()
+	w.step, w.doing = wsExchange, "saving "+w.profile.Name
+	p := w.profile
+	if w.orig != nil {
+		p.Token = w.orig.Token
+	}
+	return tea.Batch(w.spin.start(w.c), w.saveCmd(p, func(ctx context.Context) (model.Profile, error) {
+		return w.c.App.SaveResult(ctx, p, r)
+	}))
+}
+
+// saveCmd renames an edited profile first, then runs save, within
+// opTimeout.
+func (w *wizard) saveCmd(p model.Profile, save func(context.Context) (model.Profile, error)) tea.Cmd {
+	c, s, orig := w.c, w.c.App, w.orig
 	return func() tea.Msg {
 		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
@@ -202,65 +204,42 @@ func exchangeCmd(c *Common, orig *model.Profile, p model.Profile, g oauth.Grant,
 				return savedProfileMsg{err: err}
 			}
 		}
-		if done != nil { // the device flow already exchanged
-			saved, err := s.SaveResult(ctx, p, *done)
-			return savedProfileMsg{saved, err}
-		}
-		saved, err := s.SaveGrant(ctx, p, g, verifier)
+		saved, err := save(ctx)
 		return savedProfileMsg{saved, err}
 	}
 }
 
 // saveEdit stores an edit that needs no new consent.
 func (w *wizard) saveEdit(p model.Profile) tea.Cmd {
-	w.step = wsExchange
-	s, orig := w.c.App, *w.orig
-	return tea.Batch(w.spin.Tick, func() tea.Msg {
-		ctx, cancel := w.c.withTimeout(opTimeout)
+	w.setStep(wsExchange)
+	w.doing = "saving " + p.Name
+	c, s, orig := w.c, w.c.App, *w.orig
+	return tea.Batch(w.spin.start(w.c), func() tea.Msg {
+		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
 		e, err := s.Edit(ctx, orig, p, "in the dashboard")
 		return savedProfileMsg{e.Profile, err}
 	})
 }
 
-func (w *wizard) fail(err error) tea.Cmd {
-	w.stopGrant()
-	w.step, w.err = wsFailed, err
-	return nil
-}
-
+// grantUpdate takes the grant step's messages.
 func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 	switch msg := msg.(type) {
-	case grantsCountMsg:
-		w.grants = msg.g
-		if msg.g.Live >= vault.MaxRefreshTokens && w.step == wsGrant {
-			return ask(&confirm{about: wizard21stQuestion{}, title: "This consent makes a 21st refresh token",
-				body: fmt.Sprintf("ztm holds %d refresh tokens for client %s. Zoho keeps 20 per user and client and silently deletes the oldest when a 21st is made: the one %s has held since %s. Revoke unused ones (d, with revoke) first, or go on.",
-					msg.g.Live, w.profile.ClientID, msg.g.OldestProfile, msg.g.OldestAt.Local().Format("2006-01-02")),
-				yes: "go on", no: "go back"})
+	case pathMsg:
+		if msg.from != w.path || w.step != wsGrant {
+			return nil // an attempt that is over
 		}
-	case listeningMsg:
-		if msg.err != nil {
-			return w.fail(msg.err)
-		}
-		if w.step != wsGrant || w.cancel == nil {
-			msg.r.Close()
+		return w.path.update(msg.msg)
+	case wizTickMsg:
+		if msg.gen != w.tickGen {
 			return nil
 		}
-		w.listener = msg.r
-		ctx, cancel := context.WithCancel(context.Background())
-		prev := w.cancel
-		w.cancel = func() { cancel(); prev() }
-		return tea.Batch(openURLCmd(w.c.Cfg.OpenURL, w.cons.URL), w.c.background(waitCmd(ctx, msg.r)))
+		w.now = w.c.Cfg.Now()
+		return w.tick()
+	case grantsCountMsg:
+		return w.grantsCounted(msg.g)
 	case browserMsg:
-		if w.step != wsGrant {
-			return nil // the grant came back before the browser reported
-		}
-		if msg.err != nil {
-			w.note = "no browser could be opened (" + msg.err.Error() + "): copy the URL with c and open it wherever you are signed in to Zoho"
-		} else {
-			w.note = "opened in your browser"
-		}
+		return w.browserAnswered(msg)
 	case wizCopiedMsg:
 		text := "copied the " + msg.what
 		var cmd tea.Cmd
@@ -274,166 +253,77 @@ func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 		}
 		w.note = text
 		return cmd
-	case deviceCodeMsg:
-		if msg.err != nil {
-			return w.fail(msg.err)
-		}
-		d := msg.d
-		w.device = &d
-		if w.cancel == nil {
-			return nil
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		prev := w.cancel
-		w.cancel = func() { cancel(); prev() }
-		return pollDeviceCmd(ctx, w.c, w.profile, d)
-	case devicePollMsg:
-		w.poll = msg.poll
-		return w.c.background(readChan(msg.ch))
-	case deviceDoneMsg:
-		w.stopGrant()
-		w.step = wsExchange
-		r := msg.r
-		return tea.Batch(w.spin.Tick, exchangeCmd(w.c, w.orig, w.profile, oauth.Grant{}, "", &r))
-	case grantMsg:
-		if w.step != wsGrant {
-			return nil
-		}
-		if msg.err != nil {
-			if errors.Is(msg.err, context.Canceled) {
-				return nil
-			}
-			return w.fail(msg.err)
-		}
-		return w.exchange(msg.g)
 	case savedProfileMsg:
-		if msg.err != nil {
-			return w.fail(msg.err)
-		}
-		w.saved, w.step, w.now = msg.p, wsDone, w.c.Cfg.Now()
+		return w.saved(msg)
 	}
 	return nil
 }
 
-// exchange trades a grant for tokens, after saying if it came from
-// another data center than the one chosen.
-func (w *wizard) exchange(g oauth.Grant) tea.Cmd {
-	w.note = "" // an earlier paste's complaint no longer applies
-	if dc, ok := g.OtherDC(w.profile, w.c.Cfg.DCs); ok {
-		w.note = fmt.Sprintf("the code came from %s, not %s: ztm exchanges it there and keeps the profile in %s", dc.ID, dcOrCustom(&w.profile), dc.ID)
+func (w *wizard) grantsCounted(g vault.GrantCount) tea.Cmd {
+	w.grants = g
+	if g.Live < vault.MaxRefreshTokens || w.step != wsGrant {
+		return nil
+	}
+	return ask(&confirm{about: wizard21stQuestion{w.profile.ClientID}, title: "This consent makes a 21st refresh token",
+		body: fmt.Sprintf("ztm holds %d refresh tokens for client %s. Zoho keeps 20 per user and client and silently deletes the oldest when a 21st is made: the one %s has held since %s. Revoke unused ones (%s on the dashboard, with revoke) first, or go on.",
+			g.Live, w.profile.ClientID, g.OldestProfile, g.OldestAt.Local().Format("2006-01-02"), keyName(w.c.Keys.Delete)),
+		yes: "go on", no: "go back"})
+}
+
+// wizard21stQuestion asks whether to go on with a consent that makes a
+// 21st refresh token for one client.
+type wizard21stQuestion struct{ clientID string }
+
+func (q wizard21stQuestion) asks() string { return q.clientID }
+
+// browserAnswered says whether the browser opened; when it did not, the
+// note shows the URL and the key that copies it.
+func (w *wizard) browserAnswered(msg browserMsg) tea.Cmd {
+	if w.step != wsGrant && w.step != wsRegister {
+		return nil // the grant came back before the browser reported
+	}
+	if msg.err == nil {
+		if w.step == wsRegister {
+			// On a form step the note line is for what is wrong.
+			return statusCmd("opened "+msg.url+" in your browser", false)
+		}
+		w.note = "opened in your browser"
+		return nil
+	}
+	how := "open it yourself wherever you are signed in to Zoho"
+	if msg.copyKey != "" {
+		how = "copy it with " + msg.copyKey + " and open it wherever you are signed in to Zoho"
+	}
+	w.note = "no browser could be opened (" + msg.err.Error() + "): " + how + ":\n" + msg.url
+	return nil
+}
+
+func (w *wizard) saved(msg savedProfileMsg) tea.Cmd {
+	if msg.err != nil {
+		if w.keepOnRefusal && w.path != nil {
+			// Nothing left ztm: back to the step, with the paste kept.
+			w.keepOnRefusal = false
+			w.step, w.note = wsGrant, msg.err.Error()
+			return nil
+		}
+		return w.fail(msg.err)
 	}
 	w.stopGrant()
-	w.step = wsExchange
-	w.profile.Token = nil
-	if w.orig != nil {
-		w.profile.Token = w.orig.Token // so the old refresh token can be retired
-	}
-	return tea.Batch(w.spin.Tick, exchangeCmd(w.c, w.orig, w.profile, g, w.cons.Verifier, nil))
+	w.savedAs, w.now = msg.p, w.c.Cfg.Now()
+	note := w.note // what the exchange found out (another data center)
+	w.setStep(wsDone)
+	w.note = note
+	return nil
 }
 
 func (w *wizard) exchangeServer() string {
 	return strings.TrimPrefix(w.profile.AccountsServer, "https://")
 }
 
-// pasted takes a paste from the terminal (bracketed paste) at any time of
-// a paste step, focused or not.
-func (w *wizard) pasted(text string) tea.Cmd {
-	if w.step == wsGrant && (w.kind == kindSelf || w.kind == kindPasteURL || w.kind == kindLoopback) {
-		w.paste.SetValue(model.CleanPasted(text))
-		return w.paste.Focus()
+// dcLabel names a profile's data center, or its server when custom.
+func dcLabel(p model.Profile) string {
+	if p.DC != "" {
+		return p.DC
 	}
-	for _, in := range w.inputs() {
-		if in.Focused() {
-			in.SetValue(in.Value() + strings.TrimSpace(text))
-		}
-	}
-	return nil
-}
-
-// submitPaste reads the paste box: a code or the URL the browser landed on.
-func (w *wizard) submitPaste() tea.Cmd {
-	state := w.cons.State
-	if w.kind == kindSelf {
-		state = ""
-	}
-	g, err := oauth.ParsePasted(w.paste.Value(), state, w.c.Cfg.DCs)
-	if err != nil {
-		if errors.Is(err, oauth.ErrAccessDenied) {
-			return w.fail(err)
-		}
-		w.note = err.Error()
-		return nil
-	}
-	return w.exchange(g)
-}
-
-func (w *wizard) grantKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := msg.String()
-	if k == "esc" {
-		return w.back()
-	}
-	switch w.kind {
-	case kindSelf, kindPasteURL:
-		switch k {
-		case "ctrl+o":
-			if w.kind == kindSelf {
-				_, console := w.consoleFor()
-				return openURLCmd(w.c.Cfg.OpenURL, console)
-			}
-			return openURLCmd(w.c.Cfg.OpenURL, w.cons.URL)
-		case "ctrl+y":
-			if w.kind == kindSelf {
-				return copyTextCmd(w.c.Cfg.Clipboard, model.JoinScopes(w.profile.Scopes), "scopes")
-			}
-			return copyTextCmd(w.c.Cfg.Clipboard, w.cons.URL, "consent URL")
-		case "enter":
-			return w.submitPaste()
-		}
-	case kindLoopback:
-		if w.paste.Focused() {
-			if k == "enter" {
-				return w.submitPaste()
-			}
-			break
-		}
-		switch k {
-		case "o":
-			return openURLCmd(w.c.Cfg.OpenURL, w.cons.URL)
-		case "c":
-			return copyTextCmd(w.c.Cfg.Clipboard, w.cons.URL, "consent URL")
-		case "p":
-			return w.paste.Focus()
-		}
-		return nil
-	case kindDevice:
-		if w.device == nil {
-			return nil
-		}
-		switch k {
-		case "o":
-			return openURLCmd(w.c.Cfg.OpenURL, w.device.VerificationURL)
-		case "c":
-			return copyTextCmd(w.c.Cfg.Clipboard, w.device.UserCode, "code")
-		}
-		return nil
-	}
-	var cmd tea.Cmd
-	w.paste, cmd = w.paste.Update(msg)
-	return cmd
-}
-
-func (w *wizard) grantHelp() []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
-	switch w.kind {
-	case kindSelf:
-		return []key.Binding{b("enter", "exchange"), b("ctrl+y", "copy scopes"), b("ctrl+o", "open console"), b("esc", "back")}
-	case kindPasteURL:
-		return []key.Binding{b("enter", "exchange"), b("ctrl+y", "copy URL"), b("ctrl+o", "open browser"), b("esc", "back")}
-	case kindLoopback:
-		if w.paste.Focused() {
-			return []key.Binding{b("enter", "exchange"), b("esc", "back")}
-		}
-		return []key.Binding{b("o", "open browser"), b("c", "copy URL"), b("p", "paste the URL instead"), b("esc", "cancel")}
-	}
-	return []key.Binding{b("o", "open URL"), b("c", "copy code"), b("esc", "cancel")}
+	return "the custom server " + p.AccountsServer
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ztm/model"
@@ -79,7 +81,9 @@ func (h *harness) fillWizard(p newProfile) {
 	h.key("enter")
 	h.wantView("step 4 of 5: Scopes")
 	if p.scopes != "" {
-		h.clearField(len(h.app.wiz.scopes.Value()))
+		// Untick the default (the picker's first line), type the rest.
+		h.key("space")
+		h.key("tab")
 		h.typeText(p.scopes)
 	}
 }
@@ -153,7 +157,7 @@ func TestWizardSelfClientExpiredCodeThenRetry(t *testing.T) {
 
 	// The person takes their time; the step's countdown says so.
 	h.clock.Advance(11 * time.Minute)
-	h.send(wizTickMsg(h.clock.Now()))
+	h.wizTick()
 	h.wantView("a code generated when this step opened has expired by now: generate a new one")
 
 	h.paste(code)
@@ -175,8 +179,8 @@ func TestWizardSelfClientExpiredCodeThenRetry(t *testing.T) {
 		w.dcChoices()[w.dcIndex].ID != "EU" {
 		t.Fatalf("the retry lost what was typed: name %q, client %q, DC %d", w.name.Value(), w.clientID.Value(), w.dcIndex)
 	}
-	if w.paste.Value() != "" {
-		t.Fatalf("the used code is still in the paste box: %q", w.paste.Value())
+	if w.pasteValue() != "" {
+		t.Fatalf("the used code is still in the paste box: %q", w.pasteValue())
 	}
 	h.wantView("a code generated now dies in at most 10m 00s")
 
@@ -506,8 +510,8 @@ func TestWizardDeviceFlow(t *testing.T) {
 
 	h.key("a")
 	h.fillWizard(deviceProfile("headless", "JP"))
-	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.device != nil })
-	code := h.app.wiz.device.UserCode
+	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.deviceCode() != nil })
+	code := h.app.wiz.deviceCode().UserCode
 	h.wantView("On any device, open", h.zoho.URL("JP")+"/oauth/v3/device", code,
 		"waiting for you to approve (check 0; the code expires in 5m 00s)")
 	// The code's box is drawn in one piece.
@@ -521,8 +525,8 @@ func TestWizardDeviceFlow(t *testing.T) {
 
 	// A first poll: still pending.
 	gate <- struct{}{}
-	h.mustUntil("the first poll", func() bool { return h.app.wiz.poll.Attempt == 1 })
-	h.send(wizTickMsg(h.clock.Now()))
+	h.mustUntil("the first poll", func() bool { return h.app.wiz.devicePoll().Attempt == 1 })
+	h.wizTick()
 	h.wantView("(check 1; the code expires in 4m 55s)")
 
 	// c copies the code, o opens the page.
@@ -553,7 +557,7 @@ func TestWizardSpinnerTurnsWhileWaiting(t *testing.T) {
 	h.start(100, 32)
 	h.key("a")
 	h.fillWizard(deviceProfile("headless", ""))
-	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.device != nil })
+	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.deviceCode() != nil })
 	h.settle()
 	before := h.line("waiting for you to approve")
 	h.waitTimers(250 * time.Millisecond) // the spinner's frames are 100 ms apart
@@ -570,16 +574,16 @@ func TestWizardDeviceFlowDeniedThenRetry(t *testing.T) {
 
 	h.key("a")
 	h.fillWizard(deviceProfile("headless", ""))
-	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.device != nil })
-	if err := h.zoho.DenyDevice(h.app.wiz.device.UserCode); err != nil {
+	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.deviceCode() != nil })
+	if err := h.zoho.DenyDevice(h.app.wiz.deviceCode().UserCode); err != nil {
 		t.Fatal(err)
 	}
 	gate <- struct{}{}
 	h.mustUntil("the failure", func() bool { return h.wizStep() == wsFailed })
 	h.wantView("access_denied", "The consent was declined. Press r to ask again.")
 
-	h.keyUntil("r", "a new user code", func() bool { return h.app.wiz.device != nil })
-	if err := h.zoho.ApproveDevice(h.app.wiz.device.UserCode); err != nil {
+	h.keyUntil("r", "a new user code", func() bool { return h.app.wiz.deviceCode() != nil })
+	if err := h.zoho.ApproveDevice(h.app.wiz.deviceCode().UserCode); err != nil {
 		t.Fatal(err)
 	}
 	gate <- struct{}{}
@@ -605,16 +609,15 @@ func TestWizardDeviceFlowAutoApprovedInAnotherDC(t *testing.T) {
 func TestWizardDeviceFlowEscStopsPolling(t *testing.T) {
 	h := newHarness(t, withZoho(func(o *fakezoho.Options) { o.DeviceInterval = 5 * time.Second }))
 	h.keyFileVault(h.fill(samples...))
-	gate := h.gateDevicePolls()
+	h.gateDevicePolls() // a poll waits for the gate, which never opens
 	h.start(100, 32)
 	h.key("a")
 	h.fillWizard(deviceProfile("headless", ""))
-	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.device != nil })
+	h.keyUntil("enter", "the user code", func() bool { return h.app.wiz.deviceCode() != nil })
 	h.key("esc")
 	h.wantStep(wsScopes)
-	gate <- struct{}{}
-	gate <- struct{}{}
-	time.Sleep(20 * time.Millisecond)
+	// esc ends the poller: its last message comes in, and it is gone.
+	h.mustUntil("the end of the poller", func() bool { return h.backgroundWaits() == 0 })
 	if n := h.zoho.Requests(fakezoho.EndpointDeviceToken); n != 0 {
 		t.Fatalf("the device flow polled after esc (%d polls)", n)
 	}
@@ -694,8 +697,8 @@ func TestWizardEditScopesNeedsConsent(t *testing.T) {
 	h.key("e")
 	h.keys("enter", "enter", "enter")
 	h.wantStep(wsScopes)
-	h.key("end")
-	h.typeText(",ZohoCRM.users.READ")
+	h.key("tab") // to the other scopes
+	h.typeText("ZohoCRM.users.READ")
 	h.key("enter")
 	h.wantStep(wsGrant)
 	h.wantView("Edit crm-eu · Get the grant", "ZohoCRM.modules.ALL,AaaServer.profile.READ,ZohoCRM.users.READ")
@@ -790,7 +793,7 @@ func TestWizardEscKeepsEveryField(t *testing.T) {
 		t.Helper()
 		w := h.app.wiz
 		got := []string{w.name.Value(), w.dcChoices()[w.dcIndex].ID, fmt.Sprint(w.kind), w.redirect.Value(),
-			w.clientID.Value(), w.secret.Value(), w.scopes.Value()}
+			w.clientID.Value(), w.secret.Value(), w.scopeList()}
 		want := []string{"keep-me", "AU", fmt.Sprint(kindPasteURL), "https://app.example.com/cb",
 			"1000.KEEPME000000000000", "keep-this-secret-0123", "ZohoCRM.org.READ"}
 		if !slices.Equal(got, want) {
@@ -879,17 +882,73 @@ func TestWizardScopePicker(t *testing.T) {
 	h := dashboardHarness(t, 100, 32)
 	h.key("a")
 	h.fillWizard(selfClient("picker", ""))
-	h.key("tab") // to the catalogue
-	// First line is a product heading; the second is AaaServer.profile.READ.
-	h.key("down")
+	// The picker has the keys; its first line is AaaServer.profile.READ,
+	// ticked for a new profile.
+	h.wantView("[x] AaaServer.profile.READ")
 	h.key("space")
-	if got := h.app.wiz.scopes.Value(); got != "" {
+	if got := h.app.wiz.scopeList(); got != "" {
 		t.Fatalf("space did not untick AaaServer.profile.READ: %q", got)
 	}
 	h.wantView("tip: AaaServer.profile.READ lets ztm show which account")
-	h.keys("down", "down", "space")
-	if got := h.app.wiz.scopes.Value(); got != "ZohoCRM.modules.ALL" {
+	h.keys("down", "space")
+	if got := h.app.wiz.scopeList(); got != "ZohoCRM.modules.ALL" {
 		t.Fatalf("scopes after picking: %q", got)
 	}
 	h.wantView("[x] ZohoCRM.modules.ALL")
+
+	// The filter narrows the list; enter and esc are the filter's while
+	// it is open, not the wizard's.
+	h.key("/")
+	h.typeText("ZohoCRM.users")
+	h.key("enter")
+	h.wantStep(wsScopes)
+	h.dontWantView("ZohoCRM.modules.ALL  records")
+	h.key("space")
+	if got := h.app.wiz.scopeList(); got != "ZohoCRM.modules.ALL,ZohoCRM.users.READ" {
+		t.Fatalf("scopes after picking a filtered one: %q", got)
+	}
+
+	// A scope outside the catalogue goes in the field under it.
+	h.key("tab")
+	h.typeText("ZohoDesk.tickets.READ")
+	h.key("enter")
+	h.wantStep(wsGrant)
+	h.wantView("ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoDesk.tickets.READ")
+}
+
+func TestWizardHelpOnAListButNotInAField(t *testing.T) {
+	h := dashboardHarness(t, 100, 32)
+	h.key("a")
+	h.typeText("my-crm?")
+	if h.app.dialog != nil || h.app.wiz.name.Value() != "my-crm?" {
+		t.Fatalf("? in the name field: dialog %v, name %q", h.app.dialog != nil, h.app.wiz.name.Value())
+	}
+	h.key("tab") // the data centers: a list, where ? is help
+	h.key("?")
+	if h.app.dialog == nil {
+		t.Fatalf("? on a list opened no help:\n%s", h.view())
+	}
+	h.wantView("tab", "next field", "esc", "back")
+}
+
+func TestWizardFormFollowsTheBackground(t *testing.T) {
+	h := dashboardHarness(t, 100, 32)
+	h.key("a")
+	light := "38;2;102;57;186" // the accent on a light background
+	fieldTitle := func() string {
+		for _, l := range strings.Split(h.app.View().Content, "\n") {
+			if strings.Contains(ansi.Strip(l), "Profile name") {
+				return l
+			}
+		}
+		return ""
+	}
+	if strings.Contains(fieldTitle(), light) {
+		t.Fatal("the light accent before the background is known")
+	}
+	h.send(tea.BackgroundColorMsg{Color: color.White})
+	h.typeText("x")
+	if !strings.Contains(fieldTitle(), light) {
+		t.Fatalf("the form kept the dark theme on a light background: %q", fieldTitle())
+	}
 }

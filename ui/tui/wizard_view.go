@@ -1,101 +1,132 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"ztm/model"
+	"ztm/oauth"
 )
 
-// Views of the form steps. Each lists its fields with a marker on the
-// focused one, then the step's hint or the last validation message.
+// lines builds a step's text: sentences wrapped under a two-space indent,
+// URLs whole.
+type lines struct {
+	b     strings.Builder
+	width int
+}
 
-func (w *wizard) field(label string, i int, view string) string {
-	s := w.c.Styles
-	mark := "  "
-	if w.focus == i {
-		mark = s.Accent.Render("▸ ")
+func newLines(width int) *lines { return &lines{width: width} }
+
+func (l *lines) line(text string) { l.b.WriteString(wrapIndent(text, l.width, "  ") + "\n") }
+func (l *lines) blank()           { l.b.WriteString("\n") }
+func (l *lines) raw(s string)     { l.b.WriteString(s) }
+func (l *lines) String() string   { return l.b.String() }
+
+// url prints u whole: indented when it fits, else from the first column
+// in pieces exactly as wide as the window, with no indent to pick up
+// when the pieces are selected. Each piece is a hyperlink to the whole
+// URL, so a terminal that knows OSC 8 opens or copies it entire.
+func (l *lines) url(u string) {
+	if l.width <= 0 || len(u)+4 <= l.width {
+		l.b.WriteString("    " + link(u, u) + "\n")
+		return
 	}
-	return "  " + mark + s.Label.Render(padRight(label, 14)) + view + "\n"
+	for rest := u; rest != ""; {
+		n := min(l.width, len(rest))
+		l.b.WriteString(link(u, rest[:n]) + "\n")
+		rest = rest[n:]
+	}
+}
+
+func link(target, text string) string {
+	return ansi.SetHyperlink(target) + text + ansi.ResetHyperlink()
+}
+
+// note prints a message: its first paragraph wrapped, then any URL it
+// names on the lines after it, whole.
+func (l *lines) note(text string, st lipgloss.Style) {
+	first, rest, _ := strings.Cut(text, "\n")
+	l.b.WriteString(wrapIndent(st.Render(first), l.width, "  ") + "\n")
+	for _, u := range strings.Split(rest, "\n") {
+		if u != "" {
+			l.url(u)
+		}
+	}
+}
+
+// viewForm draws a form step: the register step's guide (after the rest
+// when the window is too short for both), the form, its tips, and what is
+// wrong.
+func (w *wizard) viewForm() string {
+	if w.form == nil {
+		return ""
+	}
+	pre, form := w.formBefore(), indent(w.form.View(), "  ")+"\n"+w.formAfter()+w.problem()
+	if w.preFirst() {
+		return pre + form
+	}
+	// Short of room, the fields come first: the guide is there to read
+	// once, the fields are what the keys act on.
+	return form + "\n" + pre
+}
+
+// preFirst says the text before the form fits above it.
+func (w *wizard) preFirst() bool {
+	pre := w.formBefore()
+	return pre == "" || w.formRoom()-lipgloss.Height(pre) >= lipgloss.Height(w.group.Content())
+}
+
+// formBefore is the register step's guide.
+func (w *wizard) formBefore() string {
+	if w.step != wsRegister {
+		return ""
+	}
+	s := w.c.Styles
+	b := newLines(w.width)
+	dc, console := w.consoleFor()
+	b.line("Register the client in Zoho's API Console for " + s.Bold.Render(dc) + ":")
+	b.url(console)
+	b.line(s.Faint.Render(keyName(w.keys.OpenConsole) + " opens it, " + keyName(w.keys.CopyConsole) + " copies it"))
+	b.blank()
+	for _, g := range w.guide() {
+		b.raw(wrapIndent(g, w.width, "    ") + "\n")
+	}
+	b.blank()
+	return b.String()
+}
+
+// formAfter is a step's tips under the form.
+func (w *wizard) formAfter() string {
+	s := w.c.Styles
+	switch {
+	case w.step == wsRegister && w.kind == kindLoopback:
+		return "  " + s.Faint.Render("register exactly: ") + s.Accent.Render(w.loopbackRedirect()) + "\n"
+	case w.step == wsScopes && !hasScope(w.scopeList(), oauth.UserInfoScope):
+		return "  " + s.Faint.Render("tip: "+oauth.UserInfoScope+" lets ztm show which account a profile belongs to") + "\n"
+	}
+	return ""
 }
 
 func (w *wizard) problem() string {
 	if w.note == "" {
 		return ""
 	}
-	return "\n" + wrapIndent(w.c.Styles.Error.Render(w.note), w.width, "    ") + "\n"
+	b := newLines(w.width)
+	b.blank()
+	st := w.c.Styles.Error
+	if strings.HasPrefix(w.note, "copied ") || strings.HasPrefix(w.note, "no browser") {
+		st = w.c.Styles.Subtle
+	}
+	b.note(w.note, st)
+	return b.String()
 }
 
-func (w *wizard) viewName() string {
-	s := w.c.Styles
-	var b strings.Builder
-	b.WriteString(w.field("Profile name", 0, w.name.View()))
-	b.WriteString("    " + s.Faint.Render("letters, digits, . _ @ -; scripts use it: ztm token NAME") + "\n\n")
-	b.WriteString(w.field("Data center", 1, s.Faint.Render("where your Zoho account lives (the domain you sign in at)")))
-	for i, dc := range w.dcChoices() {
-		mark := "   "
-		if i == w.dcIndex {
-			mark = s.Accent.Render(" ● ")
-		}
-		label := fmt.Sprintf("%-3s %s", dc.ID, dc.Name)
-		if dc.ID != "" {
-			label += s.Faint.Render("  " + strings.TrimPrefix(dc.AccountsServer, "https://"))
-		}
-		b.WriteString("      " + mark + label + "\n")
-	}
-	if w.customDC() {
-		b.WriteString("\n" + w.field("Server URL", 2, w.server.View()))
-	}
-	return b.String() + w.problem()
-}
-
-func (w *wizard) viewType() string {
-	s := w.c.Styles
-	var b strings.Builder
-	b.WriteString("  Which kind of client? " + s.Faint.Render("(↑/↓ to choose)") + "\n\n")
-	for i, k := range kindInfo {
-		mark := "   "
-		title := k.title
-		if grantKind(i) == w.kind {
-			mark = s.Accent.Render(" ● ")
-			title = s.Bold.Render(title)
-		}
-		b.WriteString("  " + mark + title + "\n")
-		b.WriteString(wrapIndent(s.Faint.Render(k.when), w.width, "       ") + "\n")
-	}
-	if w.kind == kindLoopback || w.kind == kindPasteURL {
-		c := "user consent: you grant access to your own data"
-		if w.consent == model.OrgConsent {
-			c = "org consent: an admin grants access for the whole org (/oauth/v2/org/auth)"
-		}
-		b.WriteString("\n  " + s.Key.Render("o") + " " + c + "\n")
-	}
-	return b.String() + w.problem()
-}
-
-func (w *wizard) viewRegister() string {
-	s := w.c.Styles
-	var b strings.Builder
-	dc, console := w.consoleFor()
-	b.WriteString("  Register the client in Zoho's API Console for " + s.Bold.Render(dc) + ":\n")
-	b.WriteString("    " + s.Accent.Render(console) + s.Faint.Render("   ctrl+o opens it, ctrl+y copies it") + "\n\n")
-	for _, line := range w.guide() {
-		b.WriteString(wrapIndent(line, w.width, "    ") + "\n")
-	}
-	b.WriteString("\n")
-	i := 0
-	switch w.kind {
-	case kindLoopback:
-		b.WriteString(w.field("Redirect port", i, w.port.View()))
-		b.WriteString("    " + s.Faint.Render("register exactly: ") + s.Accent.Render("http://localhost:"+strings.TrimSpace(w.port.Value())+"/callback") + s.Faint.Render("   ctrl+r copies it") + "\n")
-		i++
-	case kindPasteURL:
-		b.WriteString(w.field("Redirect URI", i, w.redirect.View()))
-		i++
-	}
-	b.WriteString(w.field("Client ID", i, w.clientID.View()))
-	b.WriteString(w.field("Client secret", i+1, w.secret.View()))
-	return b.String() + w.problem()
+func indent(s, pad string) string {
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
 }
 
 // consoleFor names the chosen data center and its API Console.
@@ -112,32 +143,7 @@ func (w *wizard) consoleFor() (string, string) {
 
 // guide is the registration steps for the chosen kind of client.
 func (w *wizard) guide() []string {
-	var g []string
-	switch w.kind {
-	case kindSelf:
-		g = []string{
-			"1. Choose Self Client, then Create Now and OK (there is one per account: skip this if you have it).",
-			"2. The Client Secret tab shows the Client ID and the Client Secret: paste them below.",
-		}
-	case kindLoopback, kindPasteURL:
-		redirect := "http://localhost:" + strings.TrimSpace(w.port.Value()) + "/callback, exactly, port included: ztm listens there while you consent"
-		if w.kind == kindPasteURL {
-			redirect = "your app's callback URL; type it below exactly as registered"
-		}
-		g = []string{
-			"1. Add Client, then Server-based Applications.",
-			"2. Client Name: letters, digits, _ and & only, such as ztm_" + strings.NewReplacer("-", "_", ".", "_", "@", "_").Replace(w.name.Value()) + ".",
-			"3. Homepage URL: any page of yours, such as https://example.com.",
-			"4. Authorized Redirect URIs: " + redirect + ".",
-			"5. Create, then paste the Client ID and Client Secret below.",
-		}
-	case kindDevice:
-		g = []string{
-			"1. Add Client, then Non-browser Applications.",
-			"2. Client Name: letters, digits, _ and & only. Create.",
-			"3. Paste the Client ID and Client Secret below.",
-		}
-	}
+	g := kindAbouts()[w.kind].guide(w)
 	g = append(g, w.c.Styles.Faint.Render("A client made in another data center works too once that data center is enabled in its Settings tab (same id; the secret may differ)."))
 	if !w.customDC() && w.dcChoices()[w.dcIndex].ID == "CN" {
 		g = append(g, w.c.Styles.Warn.Render("China is separate from the other data centers: register the client at the CN console itself."))
@@ -145,31 +151,83 @@ func (w *wizard) guide() []string {
 	return g
 }
 
-func (w *wizard) viewScopes() string {
+// clientName suggests a console client name: letters, digits and _ only.
+func clientName(profile string) string {
+	return "ztm_" + strings.NewReplacer("-", "_", ".", "_", "@", "_").Replace(profile)
+}
+
+func (w *wizard) viewGrant() string {
 	s := w.c.Styles
 	var b strings.Builder
-	b.WriteString(w.field("Scopes", 0, w.scopes.View()))
-	b.WriteString("    " + s.Faint.Render("comma-separated Service.scope.OPERATION; or pick below with space") + "\n\n")
-	h := max(w.height-14, 4)
-	start := clamp(w.pickCursor-h/2, 0, max(len(w.items)-h, 0))
-	for i := start; i < min(start+h, len(w.items)); i++ {
-		it := w.items[i]
-		cursor := "  "
-		if w.focus == 1 && i == w.pickCursor {
-			cursor = s.Accent.Render("▸ ")
-		}
-		if it.product != "" {
-			b.WriteString("    " + cursor + s.GroupHead.Render(it.product) + "\n")
-			continue
-		}
-		box := "[ ]"
-		if hasScope(w.scopes.Value(), it.entry.Scope) {
-			box = s.Accent.Render("[x]")
-		}
-		b.WriteString(truncate("    "+cursor+"  "+box+" "+it.entry.Scope+"  "+s.Faint.Render(it.entry.What), w.width) + "\n")
+	if w.path != nil {
+		b.WriteString(w.path.view())
 	}
-	if !hasScope(w.scopes.Value(), "AaaServer.profile.READ") {
-		b.WriteString("\n    " + s.Faint.Render("tip: AaaServer.profile.READ lets ztm show which account a profile belongs to") + "\n")
+	l := newLines(w.width)
+	if w.grants.Live >= model.RefreshLimit*2-2 {
+		l.line(s.Warn.Render(fmt.Sprintf("ztm holds %d refresh tokens for this client; Zoho deletes the oldest past 20", w.grants.Live)))
 	}
-	return b.String() + w.problem()
+	if w.note != "" {
+		l.blank()
+		l.note(w.note, s.Subtle)
+	}
+	return b.String() + l.String()
+}
+
+func (w *wizard) viewDone() string {
+	s := w.c.Styles
+	p := w.savedAs
+	b := newLines(w.width)
+	b.line(s.OK.Render("✓ ") + s.Bold.Render(p.Name) + " is ready.")
+	b.blank()
+	if t := p.Token; t != nil {
+		b.line("Access token valid for " + s.Urgency[t.Urgency(w.now)].Render(model.FormatRemaining(t.Remaining(w.now))) + ", then ztm refreshes it on demand.")
+		if t.RefreshToken == "" && !p.ClientCredentials {
+			b.line(s.Warn.Render("Zoho sent no refresh token: the access token cannot be renewed without a new consent."))
+		}
+	}
+	if p.Account != "" {
+		b.line("Account: " + p.Account)
+	}
+	b.line("Data center: " + dcLabel(p) + " (" + p.AccountsServer + ")")
+	b.blank()
+	b.line("Scripts get its token with " + s.Accent.Render("ztm token "+p.Name) + ".")
+	if w.note != "" {
+		b.line(s.Subtle.Render(w.note))
+	}
+	return b.String()
+}
+
+// viewFailed explains the error and the ways out; the error's own sentence
+// says what Zoho meant, the lines after add what to do here.
+func (w *wizard) viewFailed() string {
+	s, k := w.c.Styles, w.keys
+	r, back := keyName(k.Retry), keyName(k.BackToClient)
+	b := newLines(w.width)
+	b.line(s.Error.Render(w.err.Error()))
+	b.blank()
+	var zerr *oauth.Error
+	switch {
+	case errors.As(w.err, &zerr) && zerr.Code == "invalid_code":
+		b.line("Codes are single-use and short-lived. Press " + r + " and get a fresh one; exchange it at once.")
+		if w.kind == kindSelf {
+			b.line("A Self Client code also works only in the data center where it was generated: you chose " + dcLabel(w.profile) + ".")
+		}
+	case errors.As(w.err, &zerr) && zerr.Code == "invalid_client":
+		b.line("Press " + back + " to check the client id and secret, and the data center: the client must be registered (or enabled) in " + dcLabel(w.profile) + ".")
+	case errors.As(w.err, &zerr) && zerr.Code == "invalid_redirect_uri":
+		b.line("The redirect URI must match the one registered in the console exactly, port and path included. Press " + back + " to fix it here or in the console.")
+	case errors.As(w.err, &zerr) && zerr.Code == "missing_org_info":
+		b.line("This product needs the org: press " + back + " and give it as ZohoCRM.<org id>.")
+	case errors.Is(w.err, oauth.ErrAccessDenied):
+		b.line("The consent was declined. Press " + r + " to ask again.")
+	case errors.Is(w.err, model.ErrThrottled):
+		b.line("Zoho is throttling this client. Wait a few minutes before pressing " + r + ".")
+	case errors.Is(w.err, oauth.ErrPortInUse):
+		b.line("Close what uses the port, or press " + back + " and choose another port (and register it in the console).")
+	case oauth.IsNetwork(w.err):
+		b.line("Check the network (or proxy), then press " + r + ". Nothing you typed is lost.")
+	default:
+		b.line("Press " + r + " to try again, or " + back + " to go back to the client details. Nothing you typed is lost.")
+	}
+	return b.String()
 }
