@@ -244,6 +244,14 @@ func TestRefreshFailureIsShown(t *testing.T) {
 	if f := h.footer(); !strings.Contains(f, "invalid_code") {
 		t.Fatalf("status: %q", f)
 	}
+	// The message names the way out with the key the key map binds.
+	var log []string
+	for _, e := range h.app.status.log {
+		log = append(log, e.text)
+	}
+	if got := strings.Join(log, "\n"); !strings.Contains(got, hint(h.app.c.Keys.Grant, "consent again")) {
+		t.Fatalf("the refusal does not say how to consent again: %q", got)
+	}
 }
 
 func TestRefreshExpiringInOneSave(t *testing.T) {

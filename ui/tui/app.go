@@ -184,15 +184,29 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	return a.forward(front, msg)
 }
 
+// trustServerList trusts Zoho's server list as ztm dc sync kept it in the
+// vault, so a pasted redirect naming one of its servers is accepted here as
+// on the command line.
+func trustServerList(s *app.Session) tea.Cmd {
+	return func() tea.Msg {
+		if err := s.TrustServerList(); err != nil {
+			return statusMsg{text: "warning: " + err.Error(), err: true}
+		}
+		return nil
+	}
+}
+
 // unlocked opens the dashboard, and the wizard too for a new vault.
 func (a *App) unlocked(msg unlockedMsg) tea.Cmd {
 	a.c.Vault = msg.v
 	a.c.App = app.NewSessionWithClient(app.Env{Now: a.c.Cfg.Now, Getenv: a.c.Cfg.Getenv}, msg.v, a.c.Cfg.DCs, a.c.Cfg.OAuth)
+	grant := a.c.Keys.Grant
+	a.c.App.ConsentHow = func(string) string { return hint(grant, "consent again") }
 	a.dash = newDashboard(a.c)
 	a.screen = a.dash
 	a.status.clear()
 	a.resize()
-	cmds := []tea.Cmd{a.dash.Init()}
+	cmds := []tea.Cmd{a.dash.Init(), trustServerList(a.c.App)}
 	for _, w := range msg.v.Warnings() {
 		cmds = append(cmds, statusCmd("warning: "+w, true))
 	}
