@@ -151,7 +151,7 @@ func runList(o *ListOptions) error {
 	switch {
 	case o.Names:
 		for _, p := range profiles {
-			fmt.Fprintln(e.Stdout, p.Name)
+			fmt.Fprintln(e.Stdout, model.Printable(p.Name))
 		}
 		return nil
 	case o.JSON:
@@ -167,9 +167,12 @@ func runList(o *ListOptions) error {
 	}
 	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS")
+	// Stored text is printed through model.Printable: a vault written by
+	// someone else (or an older ztm) must not reach the terminal's escapes.
+	pr := model.Printable
 	for _, p := range profiles {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, dcLabel(p), p.Environment.OrDefault(), orDash(p.Account),
-			p.ClientType.Label(), expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), orDash(strings.Join(p.Tags, ",")))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pr(p.Name), pr(dcLabel(p)), pr(string(p.Environment.OrDefault())), pr(orDash(p.Account)),
+			pr(p.ClientType.Label()), expiryText(p.Token, now), pr(refreshText(p)), lastRefresh(p.Token, now), pr(orDash(strings.Join(p.Tags, ","))))
 	}
 	return w.Flush()
 }
@@ -234,7 +237,7 @@ func runShow(o *ShowOptions) error {
 		return model.Redact(s) + "  (--reveal shows it)"
 	}
 	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(w, "%s\t%s\n", k, v) }
+	row := func(k, v string) { fmt.Fprintf(w, "%s\t%s\n", k, model.Printable(v)) }
 	row("Name", p.Name)
 	row("Data center", dcLabel(p))
 	row("Accounts server", p.AccountsServer)
@@ -273,7 +276,7 @@ func runShow(o *ShowOptions) error {
 	if len(events) > 0 {
 		fmt.Fprintln(e.Stdout, "\nRecent events:")
 		for _, ev := range events {
-			fmt.Fprintf(e.Stdout, "  %s  %-8s %s\n", ev.At.Local().Format("2006-01-02 15:04:05"), ev.Kind, ev.Detail)
+			fmt.Fprintf(e.Stdout, "  %s  %-8s %s\n", ev.At.Local().Format("2006-01-02 15:04:05"), model.Printable(string(ev.Kind)), model.Printable(ev.Detail))
 		}
 	}
 	return nil

@@ -371,3 +371,27 @@ func TestRename(t *testing.T) {
 		t.Errorf("failed renames changed the profiles: %s", got)
 	}
 }
+
+// TestShowNeutralisesEscapesFromZoho: text ztm stored from an answer it
+// did not write (an error description from Zoho or a proxy in front of it)
+// reaches the terminal only as visible escapes, in show and in list.
+func TestShowNeutralisesEscapesFromZoho(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.add("crm", expiresIn(-time.Minute))
+	hostile := "\x1b]52;c;aGk=\x07\x1b[2K\u009b31m\u202e"
+	body, _ := json.Marshal(map[string]string{"error": "odd_error", "error_description": hostile})
+	w.zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{Body: string(body)})
+	w.run("refresh", "crm")
+	for _, args := range [][]string{{"show", "crm"}, {"list"}, {"list", "--names"}} {
+		r := w.run(args...).want(t, 0)
+		for _, c := range []string{"\x1b", "\x07", "\u009b", "\u202e"} {
+			if strings.Contains(r.stdout, c) {
+				t.Errorf("ztm %s printed a raw %q:\n%s", strings.Join(args, " "), c, r)
+			}
+		}
+	}
+	if r := w.run("show", "crm"); !strings.Contains(r.stdout, "odd_error") {
+		t.Errorf("show does not show the stored error:\n%s", r)
+	}
+}
