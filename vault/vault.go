@@ -35,8 +35,14 @@ type Vault struct {
 	lockT time.Duration
 	lazy  bool // reads load lazily (Options.Lazy)
 
-	mu       sync.Mutex
-	mem      *memDB
+	// pg is the vault's PostgreSQL, when it lives there (store_pg.go).
+	pg *pgStore
+
+	mu  sync.Mutex
+	mem *memDB
+	// pgq, set under mu by a locked section, is the connection holding
+	// its locks: what it reads and saves goes through that connection.
+	pgq      pgQuerier
 	loaded   stamp
 	warnings []string
 
@@ -50,6 +56,9 @@ type Vault struct {
 
 // Open unlocks the vault at p with key and loads it into memory.
 func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
+	if p.URL != "" {
+		return openPG(p, key, o)
+	}
 	p, err := resolveLink(p)
 	if err != nil {
 		return nil, err
@@ -92,12 +101,19 @@ func (v *Vault) Close() error {
 	defer v.mu.Unlock()
 	err := v.mem.close()
 	v.mem = nil
+	if v.pg != nil {
+		v.pg.close()
+	}
 	return err
 }
 
 // Changed reports whether another process saved the vault since this one
-// loaded it. It costs one stat, so a long-lived reader can poll it.
+// loaded it. It costs one stat, so a long-lived reader can poll it; on a
+// vault in PostgreSQL it costs nothing (a listener hears of saves).
 func (v *Vault) Changed() bool {
+	if v.pg != nil {
+		return v.changedPG()
+	}
 	fi, err := os.Stat(v.paths.Vault)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -107,12 +123,18 @@ func (v *Vault) Changed() bool {
 // ReloadIfChanged reloads the vault when another process saved it, and
 // reports whether it did.
 func (v *Vault) ReloadIfChanged() (bool, error) {
+	if v.pg != nil {
+		v.pg.listen()
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.reloadIfChanged()
 }
 
 func (v *Vault) reloadIfChanged() (bool, error) {
+	if v.pg != nil {
+		return v.reloadIfChangedPG()
+	}
 	fi, err := os.Stat(v.paths.Vault)
 	if err == nil && v.loaded.matches(fi) && v.mem != nil {
 		return false, nil
@@ -124,6 +146,9 @@ func (v *Vault) reloadIfChanged() (bool, error) {
 // it in only when all of that worked: a failed load leaves the vault as it
 // was.
 func (v *Vault) reload() error {
+	if v.pg != nil {
+		return v.reloadPG()
+	}
 	if v.lazy {
 		return v.reloadLazy()
 	}
@@ -249,20 +274,25 @@ func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	defer lock.release()
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	defer v.use(lock)()
 	if err := v.sync(); err != nil {
 		return err
 	}
 	return v.updateLocked(ctx, fn, true)
 }
 
-// lock takes the file lock and sweeps the temp files of dead saves.
-func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
+// lock takes the change lock: the file lock (sweeping the temp files of
+// dead saves), or the vault's advisory lock in PostgreSQL.
+func (v *Vault) lock(ctx context.Context) (*heldLock, error) {
+	if v.pg != nil {
+		return v.lockPG(ctx, []int32{changeKey})
+	}
 	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
 	if err != nil {
 		return nil, err
 	}
 	sweepTemps(v.paths.Vault)
-	return lock, nil
+	return &heldLock{file: lock}, nil
 }
 
 // sync prepares a change: callers hold the file lock and mu. It reloads if
@@ -279,20 +309,33 @@ func (v *Vault) sync() error {
 // updateLocked runs fn and saves what it changed; callers hold the file
 // lock and mu. rotate says the change is a real one, after which .bak holds
 // the version before it (see save).
+//
+// A save to PostgreSQL that finds the vault saved by someone else since
+// it loaded (which the lock prevents, unless a holder lost its session)
+// reloads and applies fn again: no change is lost, none is applied twice.
 func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error, rotate bool) error {
-	changed, err := v.apply(ctx, fn)
-	if err != nil || !changed {
-		return err
-	}
-	if err := v.save(rotate); err != nil {
-		// The database in memory holds a change the file does not: go back
-		// to what is on disk, so memory never claims more than was saved.
+	for attempt := 1; ; attempt++ {
+		changed, err := v.apply(ctx, fn)
+		if err != nil || !changed {
+			return err
+		}
+		err = v.save(rotate)
+		if err == nil {
+			return nil
+		}
+		// The database in memory holds a change the store does not: go
+		// back to what is stored, so memory never claims more than was saved.
 		if rerr := v.reload(); rerr != nil {
 			v.loaded = stamp{}
+			return err
 		}
-		return err
+		if !errors.Is(err, errConflict) {
+			return err
+		}
+		if attempt == 5 {
+			return fmt.Errorf("%w: other ztm processes kept changing the vault; try again", ErrSave)
+		}
 	}
-	return nil
 }
 
 // apply runs fn in a transaction and commits it, bumping the generation.
