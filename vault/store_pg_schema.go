@@ -112,8 +112,6 @@ func createPG(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 	}
 	if _, err := s.head(ctx, l.conn); err == nil {
 		return nil, fmt.Errorf("%w in PostgreSQL at %s", ErrExists, s.display)
-	} else if !errors.Is(err, ErrNoVault) {
-		return nil, err
 	}
 	key, keyFile := o.Key, []byte(nil)
 	if key == nil {
@@ -130,11 +128,9 @@ func createPG(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 	if _, err := checkRecipients(recipients); err != nil {
 		return nil, err
 	}
-	lockKey := newLockKey()
-	if _, err := l.conn.Exec(ctx, `INSERT INTO ztm_head(id, version, lock_key) VALUES (1, 0, $1)`, lockKey); err != nil {
-		return nil, s.err(err, "create")
+	if err := s.newHead(ctx, l); err != nil {
+		return nil, err
 	}
-	s.lockKey.Store(lockKey)
 	undo := func() { l.conn.Exec(ctx, `DELETE FROM ztm_head WHERE id = 1 AND version = 0`) }
 	if keyFile != nil {
 		if err := makeDir(filepath.Dir(p.Identity)); err != nil {
