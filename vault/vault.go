@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 )
@@ -281,20 +280,6 @@ func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return v.updateLocked(ctx, fn, true)
 }
 
-// lock takes the change lock: the file lock (sweeping the temp files of
-// dead saves), or the vault's advisory lock in PostgreSQL.
-func (v *Vault) lock(ctx context.Context) (*heldLock, error) {
-	if v.pg != nil {
-		return v.lockPG(ctx, []int32{changeKey})
-	}
-	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
-	if err != nil {
-		return nil, err
-	}
-	sweepTemps(v.paths.Vault)
-	return &heldLock{file: lock}, nil
-}
-
 // sync prepares a change: callers hold the file lock and mu. It reloads if
 // another process saved, and loads a lazily opened vault fully, since a
 // change needs a database it can write.
@@ -378,18 +363,6 @@ func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
 	return n, err
 }
 
-// damaged turns SQLite's report of a malformed database, which only a
-// damaged or crafted file can cause (see memDB.load), into ErrCorrupt with
-// the way back.
-func (v *Vault) damaged(err error) error {
-	// A lazily read vault reports a chunk that fails age's authentication
-	// as an I/O error, and tables that are not ztm's as missing ones.
-	if err == nil || !containsAny(err.Error(), "malformed", "disk I/O error", "no such table", "no such column") {
-		return err
-	}
-	return fmt.Errorf("%w: %s: %v; %s", ErrCorrupt, v.paths.Vault, err, restoreHint(v.paths.Vault))
-}
-
 // Check runs SQLite's full integrity check on the vault as loaded, for
 // `ztm vault info` (saves run it too, see memDB.checkChanges).
 func (v *Vault) Check() error {
@@ -406,13 +379,4 @@ func newVaultID() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
