@@ -17,6 +17,8 @@ run:
 	$(abspath $(BIN))
 
 ## test: every test, with the race detector (the tmux end-to-end tests skip without tmux, unless ZTM_REQUIRE_TMUX=1)
+## (the team-vault tests use the PostgreSQL in ZTM_TEST_POSTGRES, or start a throwaway one from the server
+## binaries; without either they skip, unless ZTM_REQUIRE_POSTGRES=1)
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...

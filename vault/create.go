@@ -49,6 +49,9 @@ type CreateOptions struct {
 // identity with no vault beside it may belong to a vault elsewhere, and is
 // never replaced.
 func Create(p Paths, o CreateOptions, vo Options) (*Vault, error) {
+	if p.URL != "" {
+		return createPG(p, o, vo)
+	}
 	p, err := resolveLink(p)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,10 @@
 package vault
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Sentinel errors, for errors.Is. The errors returned wrap them with the
 // paths involved and a sentence saying what to do.
@@ -43,3 +47,24 @@ var (
 	// ErrRecipient means a recipient could not be parsed or mixed with others.
 	ErrRecipient = errors.New("bad recipient")
 )
+
+// damaged turns SQLite's report of a malformed database, which only a
+// damaged or crafted file can cause (see memDB.load), into ErrCorrupt with
+// the way back.
+func (v *Vault) damaged(err error) error {
+	// A lazily read vault reports a chunk that fails age's authentication
+	// as an I/O error, and tables that are not ztm's as missing ones.
+	if err == nil || !containsAny(err.Error(), "malformed", "disk I/O error", "no such table", "no such column") {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %v; %s", ErrCorrupt, v.paths.Vault, err, restoreHint(v.paths.Vault))
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -32,7 +32,11 @@ const backupSuffix = ".bak"
 
 // stamp identifies one version of the vault file cheaply: a save renames a
 // new file over the old one, so the inode changes, and so do size and mtime.
-type stamp struct{ fi os.FileInfo }
+// A vault in PostgreSQL is identified by its version instead.
+type stamp struct {
+	fi  os.FileInfo
+	ver int64
+}
 
 func (s stamp) matches(fi os.FileInfo) bool {
 	return s.fi != nil && fi != nil && os.SameFile(s.fi, fi) &&
@@ -58,7 +62,7 @@ func readVault(path string, ids []age.Identity) ([]byte, stamp, error) {
 		return nil, stamp{}, fmt.Errorf("cannot read the vault: %w", err)
 	}
 	image, err := decryptImage(path, f, int(fi.Size()), ids)
-	return image, stamp{fi}, err
+	return image, stamp{fi: fi}, err
 }
 
 // ageMagic starts every binary age file.

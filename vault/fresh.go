@@ -76,18 +76,18 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 	for i := range all {
 		all[i] = i
 	}
-	stale, err := v.stale(names, all, o, out, false, report)
+	stale, err := v.stale(names, all, o, out, nil, report)
 	if err != nil || len(stale) == 0 {
 		return out, err
 	}
 
-	lock, err := v.lock(ctx)
+	lock, err := v.lockRefresh(ctx, names, stale)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.release()
 	// Under the lock, look again: another process may have refreshed.
-	todo, err := v.stale(names, stale, o, out, true, report)
+	todo, err := v.stale(names, stale, o, out, lock, report)
 	if err != nil || len(todo) == 0 {
 		return out, err
 	}
@@ -97,8 +97,14 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 	// process can go on reading the vault meanwhile.
 	v.refreshAll(ctx, out, todo, o.Concurrency, refresh)
 
+	// In PostgreSQL the refresh held only its profiles' locks; the save
+	// takes the change lock too.
+	if err := v.widen(ctx, lock); err != nil {
+		return nil, err
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	defer v.use(lock)()
 	if err := v.sync(); err != nil {
 		return nil, err
 	}
@@ -138,10 +144,12 @@ func (v *Vault) FreshTokens(ctx context.Context, names []string, o FreshOptions,
 // stale reloads if needed, settles the profiles at indexes idx in out, and
 // returns the indexes of those that need a refresh. Profiles that do not (valid, or
 // failing for a reason no refresh can fix) are reported at once. locked
-// says the caller holds the file lock, so refusals are final.
-func (v *Vault) stale(names []string, idx []int, o FreshOptions, out []Fresh, locked bool, report func(int)) ([]int, error) {
+// (not nil) says the caller holds the lock, so refusals are final.
+func (v *Vault) stale(names []string, idx []int, o FreshOptions, out []Fresh, lock *heldLock, report func(int)) ([]int, error) {
+	locked := lock != nil
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	defer v.use(lock)()
 	// Only reading: a lazily opened vault stays lazy. (The locked pass reads
 	// too; the change that follows it loads fully through sync.)
 	if _, err := v.reloadIfChanged(); err != nil {

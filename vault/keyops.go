@@ -66,6 +66,7 @@ func (v *Vault) RemoveRecipientWithBackup(ctx context.Context, recipient string)
 	defer lock.release()
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	defer v.use(lock)()
 	if err := v.sync(); err != nil {
 		return BackupNone, err
 	}
@@ -90,6 +91,9 @@ func (v *Vault) RemoveRecipientWithBackup(ctx context.Context, recipient string)
 // rewrapBackup re-encrypts vault.age.bak to the vault's current recipients
 // through a verified temp file, or deletes it. Callers hold the lock and mu.
 func (v *Vault) rewrapBackup() (BackupFate, error) {
+	if v.pg != nil {
+		return v.dropOldPG()
+	}
 	bak := v.paths.Vault + backupSuffix
 	if !exists(bak) {
 		return BackupNone, nil

@@ -45,10 +45,10 @@ func openLazy(path string, ids []age.Identity) (*memDB, stamp, error) {
 		f.Close()
 		return nil, stamp{}, err
 	}
-	return m, stamp{fi}, nil
+	return m, stamp{fi: fi}, nil
 }
 
-func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, error) {
+func lazyDB(path string, f readerAtCloser, size int64, ids []age.Identity) (*memDB, error) {
 	head := make([]byte, len(ageMagic))
 	n, _ := f.ReadAt(head, 0)
 	if err := checkMagic(path, head[:n]); err != nil {
@@ -94,7 +94,14 @@ func lazyDB(path string, f *os.File, size int64, ids []age.Identity) (*memDB, er
 // lazyFiles are what a lazily loaded database holds open.
 type lazyFiles struct {
 	fsys *vfs.FS
-	file *os.File
+	file io.Closer
+}
+
+// readerAtCloser is what a lazy load reads the ciphertext from: the vault
+// file, or the bytes PostgreSQL sent.
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
 }
 
 func (l *lazyFiles) close() {

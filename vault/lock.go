@@ -143,3 +143,17 @@ func (l *fileLock) release() error {
 	}
 	return err
 }
+
+// lock takes the change lock: the file lock (sweeping the temp files of
+// dead saves), or the vault's advisory lock in PostgreSQL.
+func (v *Vault) lock(ctx context.Context) (*heldLock, error) {
+	if v.pg != nil {
+		return v.lockPG(ctx, []int32{changeKey})
+	}
+	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
+	if err != nil {
+		return nil, err
+	}
+	sweepTemps(v.paths.Vault)
+	return &heldLock{file: lock}, nil
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ztm/model"
+	"ztm/vault/pgtest"
 )
 
 // The multi-process tests re-run this test binary as a helper process:
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	code := m.Run()
+	code := pgtest.Main(m)
 	for _, dir := range benchDirs {
 		os.RemoveAll(dir)
 	}
@@ -148,7 +149,11 @@ func httpRefresh(url string) RefreshFunc {
 func helper(t testing.TB, p Paths, role string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(helperBinary(t), "-test.run=^$")
-	cmd.Env = append(os.Environ(), "ZTM_TEST_ROLE="+role, EnvVault+"="+p.Vault, EnvIdentity+"="+p.Identity)
+	where := p.Vault
+	if p.URL != "" {
+		where = p.URL
+	}
+	cmd.Env = append(os.Environ(), "ZTM_TEST_ROLE="+role, EnvVault+"="+where, EnvIdentity+"="+p.Identity)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	return cmd

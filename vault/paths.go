@@ -31,7 +31,13 @@ type Paths struct {
 	// identity file, or an SSH private key.
 	Identity string
 	// Lock is the lock file that serializes changes across processes.
+	// A vault in PostgreSQL locks there instead; its Lock only guards the
+	// local identity file.
 	Lock string
+	// URL is the connection string of a vault kept in PostgreSQL, with
+	// any password it carries; empty for a file vault. Vault then holds
+	// the URL without its password, for messages: print Vault, never URL.
+	URL string
 }
 
 // ResolvePaths works out where the vault and its identity are. A flag wins
@@ -48,11 +54,21 @@ func ResolvePaths(vaultFlag, identityFlag string, getenv func(string) string) (P
 		}
 		vaultPath = filepath.Join(dir, "ztm", VaultFile)
 	}
-	vaultPath, err := filepath.Abs(vaultPath)
-	if err != nil {
-		return Paths{}, err
+	var p Paths
+	if IsURL(vaultPath) {
+		// The key stays on this machine, in the config directory.
+		dir, err := configDir(getenv)
+		if err != nil {
+			return Paths{}, err
+		}
+		p = Paths{Dir: filepath.Join(dir, "ztm"), Vault: Redact(vaultPath), URL: vaultPath}
+	} else {
+		abs, err := filepath.Abs(vaultPath)
+		if err != nil {
+			return Paths{}, err
+		}
+		p = Paths{Dir: filepath.Dir(abs), Vault: abs, Lock: abs + ".lock"}
 	}
-	p := Paths{Dir: filepath.Dir(vaultPath), Vault: vaultPath, Lock: vaultPath + ".lock"}
 	p.Identity = firstNonEmpty(identityFlag, getenv(EnvIdentity))
 	if p.Identity == "" {
 		p.Identity = filepath.Join(p.Dir, PassphraseIdentity)
@@ -60,7 +76,11 @@ func ResolvePaths(vaultFlag, identityFlag string, getenv func(string) string) (P
 			p.Identity = filepath.Join(p.Dir, KeyFileIdentity)
 		}
 	}
+	var err error
 	p.Identity, err = filepath.Abs(p.Identity)
+	if p.URL != "" {
+		p.Lock = p.Identity + ".lock"
+	}
 	return p, err
 }
 
@@ -82,6 +102,9 @@ func configDir(getenv func(string) string) (string, error) {
 // than the link, and the side files (temp files, .bak, the lock) sit beside
 // the real file, shared with whoever opens it by its own name.
 func resolveLink(p Paths) (Paths, error) {
+	if p.URL != "" {
+		return p, nil
+	}
 	fi, err := os.Lstat(p.Vault)
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		return p, nil
@@ -99,8 +122,9 @@ func resolveLink(p Paths) (Paths, error) {
 	return p, nil
 }
 
-// Exists reports whether the vault file is there.
-func (p Paths) Exists() bool { return exists(p.Vault) }
+// Exists reports whether the vault file is there. A vault in PostgreSQL
+// is taken to exist: only opening it can tell.
+func (p Paths) Exists() bool { return p.URL != "" || exists(p.Vault) }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)

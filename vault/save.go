@@ -16,6 +16,9 @@ import (
 // failed refresh) .bak keeps the version before the last real change.
 // Callers hold the lock.
 func (v *Vault) save(rotate bool) error {
+	if v.pg != nil {
+		return v.savePG()
+	}
 	if err := checkDir(v.paths.Dir); err != nil {
 		return fmt.Errorf("%w: %w", ErrSave, err)
 	}
@@ -83,7 +86,7 @@ func (v *Vault) save(rotate bool) error {
 	if err != nil {
 		return saveErr("stat", err)
 	}
-	v.loaded = stamp{fi}
+	v.loaded = stamp{fi: fi}
 	return nil
 }
 

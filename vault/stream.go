@@ -99,7 +99,13 @@ func verifySum(path string, s imageSum, ids []age.Identity) error {
 		return err
 	}
 	defer f.Close()
-	r, err := age.Decrypt(f, ids...)
+	return verifyStream(f, s, ids)
+}
+
+// verifyStream decrypts the ciphertext read from src and checks it holds
+// exactly the image summed in s.
+func verifyStream(src io.Reader, s imageSum, ids []age.Identity) error {
+	r, err := age.Decrypt(src, ids...)
 	if err != nil {
 		return fmt.Errorf("the new file does not decrypt with this vault's key: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 )
@@ -35,8 +34,14 @@ type Vault struct {
 	lockT time.Duration
 	lazy  bool // reads load lazily (Options.Lazy)
 
-	mu       sync.Mutex
-	mem      *memDB
+	// pg is the vault's PostgreSQL, when it lives there (store_pg.go).
+	pg *pgStore
+
+	mu  sync.Mutex
+	mem *memDB
+	// pgq, set under mu by a locked section, is the connection holding
+	// its locks: what it reads and saves goes through that connection.
+	pgq      pgQuerier
 	loaded   stamp
 	warnings []string
 
@@ -50,6 +55,9 @@ type Vault struct {
 
 // Open unlocks the vault at p with key and loads it into memory.
 func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
+	if p.URL != "" {
+		return openPG(p, key, o)
+	}
 	p, err := resolveLink(p)
 	if err != nil {
 		return nil, err
@@ -92,12 +100,19 @@ func (v *Vault) Close() error {
 	defer v.mu.Unlock()
 	err := v.mem.close()
 	v.mem = nil
+	if v.pg != nil {
+		v.pg.close()
+	}
 	return err
 }
 
 // Changed reports whether another process saved the vault since this one
-// loaded it. It costs one stat, so a long-lived reader can poll it.
+// loaded it. It costs one stat, so a long-lived reader can poll it; on a
+// vault in PostgreSQL it costs nothing (a listener hears of saves).
 func (v *Vault) Changed() bool {
+	if v.pg != nil {
+		return v.changedPG()
+	}
 	fi, err := os.Stat(v.paths.Vault)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -107,12 +122,18 @@ func (v *Vault) Changed() bool {
 // ReloadIfChanged reloads the vault when another process saved it, and
 // reports whether it did.
 func (v *Vault) ReloadIfChanged() (bool, error) {
+	if v.pg != nil {
+		v.pg.listen()
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.reloadIfChanged()
 }
 
 func (v *Vault) reloadIfChanged() (bool, error) {
+	if v.pg != nil {
+		return v.reloadIfChangedPG()
+	}
 	fi, err := os.Stat(v.paths.Vault)
 	if err == nil && v.loaded.matches(fi) && v.mem != nil {
 		return false, nil
@@ -124,6 +145,9 @@ func (v *Vault) reloadIfChanged() (bool, error) {
 // it in only when all of that worked: a failed load leaves the vault as it
 // was.
 func (v *Vault) reload() error {
+	if v.pg != nil {
+		return v.reloadPG()
+	}
 	if v.lazy {
 		return v.reloadLazy()
 	}
@@ -249,20 +273,11 @@ func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	defer lock.release()
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	defer v.use(lock)()
 	if err := v.sync(); err != nil {
 		return err
 	}
 	return v.updateLocked(ctx, fn, true)
-}
-
-// lock takes the file lock and sweeps the temp files of dead saves.
-func (v *Vault) lock(ctx context.Context) (*fileLock, error) {
-	lock, err := acquireLock(ctx, v.paths.Lock, v.lockT)
-	if err != nil {
-		return nil, err
-	}
-	sweepTemps(v.paths.Vault)
-	return lock, nil
 }
 
 // sync prepares a change: callers hold the file lock and mu. It reloads if
@@ -279,20 +294,33 @@ func (v *Vault) sync() error {
 // updateLocked runs fn and saves what it changed; callers hold the file
 // lock and mu. rotate says the change is a real one, after which .bak holds
 // the version before it (see save).
+//
+// A save to PostgreSQL that finds the vault saved by someone else since
+// it loaded (which the lock prevents, unless a holder lost its session)
+// reloads and applies fn again: no change is lost, none is applied twice.
 func (v *Vault) updateLocked(ctx context.Context, fn func(tx *Tx) error, rotate bool) error {
-	changed, err := v.apply(ctx, fn)
-	if err != nil || !changed {
-		return err
-	}
-	if err := v.save(rotate); err != nil {
-		// The database in memory holds a change the file does not: go back
-		// to what is on disk, so memory never claims more than was saved.
+	for attempt := 1; ; attempt++ {
+		changed, err := v.apply(ctx, fn)
+		if err != nil || !changed {
+			return err
+		}
+		err = v.save(rotate)
+		if err == nil {
+			return nil
+		}
+		// The database in memory holds a change the store does not: go
+		// back to what is stored, so memory never claims more than was saved.
 		if rerr := v.reload(); rerr != nil {
 			v.loaded = stamp{}
+			return err
 		}
-		return err
+		if !errors.Is(err, errConflict) {
+			return err
+		}
+		if attempt == 5 {
+			return fmt.Errorf("%w: other ztm processes kept changing the vault; try again", ErrSave)
+		}
 	}
-	return nil
 }
 
 // apply runs fn in a transaction and commits it, bumping the generation.
@@ -335,18 +363,6 @@ func totalChanges(ctx context.Context, conn *sql.Conn) (int64, error) {
 	return n, err
 }
 
-// damaged turns SQLite's report of a malformed database, which only a
-// damaged or crafted file can cause (see memDB.load), into ErrCorrupt with
-// the way back.
-func (v *Vault) damaged(err error) error {
-	// A lazily read vault reports a chunk that fails age's authentication
-	// as an I/O error, and tables that are not ztm's as missing ones.
-	if err == nil || !containsAny(err.Error(), "malformed", "disk I/O error", "no such table", "no such column") {
-		return err
-	}
-	return fmt.Errorf("%w: %s: %v; %s", ErrCorrupt, v.paths.Vault, err, restoreHint(v.paths.Vault))
-}
-
 // Check runs SQLite's full integrity check on the vault as loaded, for
 // `ztm vault info` (saves run it too, see memDB.checkChanges).
 func (v *Vault) Check() error {
@@ -363,13 +379,4 @@ func newVaultID() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }

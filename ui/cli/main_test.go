@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"ztm/vault/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(130)
 	}()
-	code := m.Run()
+	code := pgtest.Main(m) // the team-vault tests' PostgreSQL
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -251,6 +251,6 @@ func TestVaultPasswd(t *testing.T) {
 func TestVaultUsage(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.run("vault").wantErr(t, 1, "vault needs a subcommand: info, init, passwd or recipients")
+	w.run("vault").wantErr(t, 1, "vault needs a subcommand: info, init, migrate, passwd or recipients")
 	w.run("vault", "frob").wantErr(t, 1, `unknown vault subcommand "frob"`)
 }

@@ -18,12 +18,13 @@ import (
 // NewCmdVault is `ztm vault` and its subcommands.
 func NewCmdVault(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "vault init|passwd|recipients|info",
+		Use:   "vault init|passwd|recipients|info|migrate",
 		Short: "create the vault, change its passphrase or recipients, describe it",
 		Example: `  ztm vault init --key-file                 # headless: writes identity.txt
   ztm vault init --classic --key-file --recipient "$(cat ~/.ssh/id_ed25519.pub)"
   ztm vault recipients add age1pq1...       # another post-quantum key
-  ztm vault info`,
+  ztm vault info
+  ztm vault migrate --to 'postgres://me@db.example:5432/ztm?sslmode=verify-full'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("vault needs a subcommand: %s", subcommandList(cmd))
@@ -32,7 +33,8 @@ func NewCmdVault(f *Factory) *cobra.Command {
 		},
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
-	cmd.AddCommand(NewCmdVaultInit(f, nil), newCmdVaultPasswd(f), newCmdVaultRecipients(f), newCmdVaultInfo(f))
+	cmd.AddCommand(NewCmdVaultInit(f, nil), newCmdVaultPasswd(f), newCmdVaultRecipients(f), newCmdVaultInfo(f),
+		NewCmdVaultMigrate(f, nil))
 	return cmd
 }
 
