@@ -118,9 +118,14 @@ func (o *UnlockOptions) spawn(ctx context.Context, p vault.Paths, sock string) e
 	}
 	// The resolved paths, not the flags: the agent must serve exactly
 	// the vault this command names, whatever its working directory.
-	args := []string{"agent", "--vault", p.Vault, "--identity", p.Identity,
-		"--idle", o.Idle.String(), "--max", o.Max.String()}
-	err := service.SpawnAgent(ctx, exe, args, sock, spawnTimeout)
+	args := []string{"agent", "--identity", p.Identity, "--idle", o.Idle.String(), "--max", o.Max.String()}
+	// The vault goes in the environment, not the arguments: a PostgreSQL
+	// URL may carry a password, which process arguments would show.
+	vaultEnv := vault.EnvVault + "=" + p.Vault
+	if p.URL != "" {
+		vaultEnv = vault.EnvVault + "=" + p.URL
+	}
+	err := service.SpawnAgent(ctx, exe, args, sock, spawnTimeout, vaultEnv)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return exitStatus{code: ExitNetwork, msg: "cannot start the agent: " + oneLine(err)}
 	}

@@ -67,9 +67,11 @@ func (s *Service) serve(ctx context.Context, ln net.Listener, agent bool, ready 
 // for it to answer on socket. `ztm unlock` calls it when [Client.Status]
 // says no agent runs, then hands the agent the passphrase with
 // [Client.Unlock].
-func SpawnAgent(ctx context.Context, exe string, args []string, socket string, timeout time.Duration) error {
+// extraEnv (KEY=value) is added to the agent's environment: what must not
+// show in its process arguments, such as a vault URL with a password.
+func SpawnAgent(ctx context.Context, exe string, args []string, socket string, timeout time.Duration, extraEnv ...string) error {
 	cmd := exec.Command(exe, args...)
-	cmd.Env = agentEnviron(os.Environ())
+	cmd.Env = append(agentEnviron(os.Environ()), extraEnv...)
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
