@@ -31,6 +31,7 @@ func runDashboard(ctx context.Context, f *Factory) error {
 	return e.runTUI(ctx, tui.Config{
 		Paths: p, DCs: dcs, OAuth: app.NewOAuthClient(f.appEnv(), dcs),
 		Now: e.Now, Getenv: e.Getenv, ScryptWorkFactor: e.ScryptWorkFactor, ClipboardClear: clear,
+		AgentKey: AgentKeyFunc(e.Getenv),
 	})
 }
 

@@ -40,6 +40,11 @@ type Config struct {
 	// Demo, when set, is shown in the header: the dashboard runs against the
 	// built-in fake Zoho.
 	Demo string
+	// AgentKey, when set, asks a running agent (ztm unlock) for the vault's
+	// key before the passphrase is asked for: the dashboard then opens
+	// without a prompt. Its error means no agent holds the key, and the
+	// dashboard asks as usual.
+	AgentKey func(ctx context.Context, p vault.Paths) (*vault.Keyring, error)
 	// HTTP is used by the loopback "browser" of tests; nil in real use.
 	HTTP *http.Client
 	// Scheduler runs timers and background waits; defaults to Bubble

@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -54,12 +55,40 @@ func (u *unlock) Init() tea.Cmd {
 	// First try without asking: key files, SSH keys and ZTM_PASSPHRASE need
 	// no prompt.
 	env := u.c.Cfg.Getenv(vault.EnvPassphrase)
-	return tea.Batch(u.spin.start(u.c), openCmd(u.c.Cfg, func() (string, error) {
+	open := openCmd(u.c.Cfg, func() (string, error) {
 		if env != "" {
 			return env, nil
 		}
 		return "", errNeedPassphrase
-	}))
+	})
+	return tea.Batch(u.spin.start(u.c), u.fromAgent(open))
+}
+
+// agentTimeout bounds asking a running agent for the key: an agent that
+// does not answer must not keep the dashboard from asking.
+const agentTimeout = 5 * time.Second
+
+// fromAgent opens the vault with the key a running agent holds (ztm
+// unlock: no prompt, no scrypt), and runs otherwise, when there is no
+// agent, it is locked or it serves another vault.
+func (u *unlock) fromAgent(otherwise tea.Cmd) tea.Cmd {
+	cfg := u.c.Cfg
+	if cfg.AgentKey == nil {
+		return otherwise
+	}
+	ctx, cancel := u.c.withTimeout(agentTimeout)
+	return func() tea.Msg {
+		key, err := cfg.AgentKey(ctx, cfg.Paths)
+		cancel()
+		if err != nil {
+			return otherwise()
+		}
+		v, err := vault.Open(cfg.Paths, key, vault.Options{Now: cfg.Now})
+		if err != nil {
+			return otherwise()
+		}
+		return unlockedMsg{v: v}
+	}
 }
 
 // openCmd loads the key and opens the vault.

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -232,5 +234,43 @@ func TestUnlockSpinnerTurnsOnlyWhileWorking(t *testing.T) {
 	h.elapse(time.Second)
 	if n := h.pending(isSpinFrame); n != 0 {
 		t.Fatalf("after a failed attempt %d spinner frames are still pending", n)
+	}
+}
+
+// TestUnlockThroughTheAgent: with an agent holding the key (ztm unlock),
+// the dashboard opens without a prompt and without the passphrase file's
+// scrypt; an agent that holds nothing leaves the prompt as it was.
+func TestUnlockThroughTheAgent(t *testing.T) {
+	const pass = "correct horse battery"
+	h := newHarness(t)
+	h.passphraseVault(pass, h.fill(samples[0]))
+	key, err := vault.LoadKey(h.paths.Identity, func() (string, error) { return pass, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	h.cfg.AgentKey = func(_ context.Context, p vault.Paths) (*vault.Keyring, error) {
+		asked++
+		if p.Vault != h.paths.Vault {
+			return nil, errors.New("an agent of another vault")
+		}
+		return key, nil
+	}
+	h.start(80, 24)
+	if h.app.dash == nil || asked != 1 {
+		t.Fatalf("the agent was asked %d times and the dashboard is not open:\n%s", asked, h.view())
+	}
+	h.dontWantView("Passphrase:")
+	h.wantView("crm-us")
+
+	locked := newHarness(t)
+	locked.passphraseVault(pass, nil)
+	locked.cfg.AgentKey = func(context.Context, vault.Paths) (*vault.Keyring, error) {
+		return nil, errors.New("the agent is locked")
+	}
+	locked.start(80, 24)
+	locked.wantView("Unlock the vault", "Passphrase:")
+	if locked.app.dash != nil {
+		t.Fatal("a locked agent opened the dashboard")
 	}
 }
