@@ -80,7 +80,7 @@ func BenchmarkTokenProcess(b *testing.B) {
 // benchVault makes a key-file vault with n profiles, all with valid tokens,
 // whose accounts servers are loopback addresses: nothing can reach the
 // internet even if a refresh were attempted.
-func benchVault(b *testing.B, dir string, n int) vault.Paths {
+func benchVault(b testing.TB, dir string, n int) vault.Paths {
 	b.Helper()
 	p, err := vault.ResolvePaths(filepath.Join(dir, "ztm", vault.VaultFile), filepath.Join(dir, "ztm", vault.KeyFileIdentity), func(string) string { return "" })
 	if err != nil {
