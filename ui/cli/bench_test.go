@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,6 +141,22 @@ func BenchmarkTokenInProcess(b *testing.B) {
 		out.Reset()
 		if code := Main([]string{"token", name}, e); code != 0 {
 			b.Fatalf("exit %d: %s", code, out.String())
+		}
+	}
+}
+
+// BenchmarkListInProcess is `ztm list` on 10,000 profiles through Main,
+// without the process: run it with -cpuprofile to see where list goes.
+func BenchmarkListInProcess(b *testing.B) {
+	p := benchVault(b, b.TempDir(), 10000)
+	env := map[string]string{"ZTM_VAULT": p.Vault, "ZTM_IDENTITY": p.Identity}
+	e := Env{
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		Getenv: func(k string) string { return env[k] }, Now: time.Now,
+	}
+	for b.Loop() {
+		if code := Main([]string{"list"}, e); code != 0 {
+			b.Fatalf("exit %d", code)
 		}
 	}
 }

@@ -21,6 +21,7 @@ type dashboard struct {
 	c *Common
 
 	table   profileTable
+	arr     arranger // the table's orders and last filter (arrange.go)
 	budgets map[string]model.RefreshBudget
 	loaded  bool
 	loadErr error
@@ -180,7 +181,8 @@ func (d *dashboard) loadEvents() tea.Cmd {
 // rearrange rebuilds the rows after the data, filter or order changed.
 func (d *dashboard) rearrange() {
 	before := d.table.selected
-	d.table.setRows(arrange(d.table.profiles, d.filter.Value(), d.sort, d.c.Cfg.DCs))
+	d.arr.use(d.table.profiles)
+	d.table.setRows(d.arr.arrange(d.filter.Value(), d.sort, d.c.Cfg.DCs))
 	d.layout()
 	d.selectionMoved(before)
 }
