@@ -40,6 +40,7 @@ type dashboard struct {
 	refreshing map[string]bool
 	spin       busy
 	keepAlive  map[string]time.Time // last keep-alive attempt per profile
+	keptAlive  []model.Profile      // the profiles with keep-alive on, as last loaded
 
 	// tickGen is the generation of the heartbeat chain; a tick of an
 	// older chain is dropped rather than re-armed.
@@ -165,6 +166,14 @@ func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 		return statusCmd("could not read the vault: "+msg.err.Error(), true)
 	}
 	d.table.profiles, d.budgets, d.loaded, d.loadErr = msg.profiles, msg.budgets, true, nil
+	// The heartbeat looks for keep-alive work every second; only these
+	// profiles can have any.
+	d.keptAlive = d.keptAlive[:0]
+	for i := range msg.profiles {
+		if msg.profiles[i].KeepAlive {
+			d.keptAlive = append(d.keptAlive, msg.profiles[i])
+		}
+	}
 	// A token just issued must not show more than its life until the next tick.
 	d.now = d.c.Cfg.Now()
 	d.rearrange()
