@@ -195,17 +195,33 @@ func (s *screen) idleCPU(d time.Duration) float64 {
 }
 
 // keystrokeCPU opens the filter and types a name into it a key at a time,
-// waiting for each redraw; it returns the CPU per key beyond idle.
+// each after the screen has answered the one before; it returns the CPU
+// per key beyond idle.
 func (s *screen) keystrokeCPU(idle float64) time.Duration {
 	s.ptmx.WriteString("/")
 	s.waitQuiet(100 * time.Millisecond)
 	keys := "crm-0001"
 	c0, t0 := s.cpu(), time.Now()
 	for _, k := range keys {
+		sent := time.Now()
 		s.ptmx.WriteString(string(k))
-		time.Sleep(5 * time.Millisecond)
-		s.waitQuiet(50 * time.Millisecond)
+		s.waitOutputAfter(sent, 10*time.Second)
 	}
+	s.settle(10 * time.Second)
 	used := s.cpu() - c0 - time.Duration(idle*float64(time.Since(t0)))
 	return max(used, 0) / time.Duration(len(keys))
+}
+
+// waitOutputAfter waits until the screen has drawn something after t.
+func (s *screen) waitOutputAfter(t time.Time, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		last := s.last
+		s.mu.Unlock()
+		if last.After(t) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
