@@ -7,8 +7,6 @@ import (
 	"os/exec"
 	"runtime"
 	"time"
-
-	"github.com/atotto/clipboard"
 )
 
 // Clipboard is where copied tokens go. The dashboard falls back to OSC 52
@@ -24,8 +22,10 @@ type Clipboard interface {
 // ErrNoClipboard means there is no system clipboard (no display, SSH).
 var ErrNoClipboard = errors.New("no system clipboard")
 
-// SystemClipboard is the desktop clipboard through github.com/atotto/clipboard
-// (pbcopy, xclip, xsel, wl-copy, or the Windows API).
+// SystemClipboard is the desktop clipboard: through github.com/atotto/clipboard
+// on macOS and Windows (pbcopy, the Windows API), and on Linux and the BSDs
+// through the helper program found when it is first used (wl-copy, xclip,
+// xsel...; clipboard_helper.go).
 type SystemClipboard struct{}
 
 // Write implements Clipboard.
@@ -33,7 +33,7 @@ func (SystemClipboard) Write(s string) error {
 	if !systemClipboardUsable() {
 		return ErrNoClipboard
 	}
-	return clipboard.WriteAll(s)
+	return systemWrite(s)
 }
 
 // Read implements Clipboard.
@@ -41,14 +41,14 @@ func (SystemClipboard) Read() (string, error) {
 	if !systemClipboardUsable() {
 		return "", ErrNoClipboard
 	}
-	return clipboard.ReadAll()
+	return systemRead()
 }
 
 // systemClipboardUsable reports whether a desktop clipboard can be reached:
 // on Linux and BSD the helpers need a display, and over SSH the clipboard
 // they would fill is the remote machine's, not the user's.
 func systemClipboardUsable() bool {
-	if clipboard.Unsupported {
+	if !systemClipboardExists() {
 		return false
 	}
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
