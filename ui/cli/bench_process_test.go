@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-		"testing"
+	"testing"
 	"time"
 
 	"ztm/model"
