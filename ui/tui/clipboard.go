@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"runtime"
 	"time"
+
+	"github.com/atotto/clipboard"
 )
 
 // Clipboard is where copied tokens go. The dashboard falls back to OSC 52
@@ -22,10 +24,8 @@ type Clipboard interface {
 // ErrNoClipboard means there is no system clipboard (no display, SSH).
 var ErrNoClipboard = errors.New("no system clipboard")
 
-// SystemClipboard is the desktop clipboard: through github.com/atotto/clipboard
-// on macOS and Windows (pbcopy, the Windows API), and on Linux and the BSDs
-// through the helper program found when it is first used (wl-copy, xclip,
-// xsel...; clipboard_helper.go).
+// SystemClipboard is the desktop clipboard through github.com/atotto/clipboard
+// (pbcopy, xclip, xsel, wl-copy, or the Windows API).
 type SystemClipboard struct{}
 
 // Write implements Clipboard.
@@ -33,7 +33,7 @@ func (SystemClipboard) Write(s string) error {
 	if !systemClipboardUsable() {
 		return ErrNoClipboard
 	}
-	return systemWrite(s)
+	return clipboard.WriteAll(s)
 }
 
 // Read implements Clipboard.
@@ -41,14 +41,14 @@ func (SystemClipboard) Read() (string, error) {
 	if !systemClipboardUsable() {
 		return "", ErrNoClipboard
 	}
-	return systemRead()
+	return clipboard.ReadAll()
 }
 
 // systemClipboardUsable reports whether a desktop clipboard can be reached:
 // on Linux and BSD the helpers need a display, and over SSH the clipboard
 // they would fill is the remote machine's, not the user's.
 func systemClipboardUsable() bool {
-	if !systemClipboardExists() {
+	if clipboard.Unsupported {
 		return false
 	}
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
