@@ -27,7 +27,10 @@ import (
 // markdown table, the one README.md's Figures section shows.
 //
 // It runs only when ZTM_BENCH_FIGURES is set (it takes minutes);
-// ZTM_BENCH_SIZES (e.g. "10,1000") chooses the sizes. It fails when a
+// ZTM_BENCH_SIZES (e.g. "10,1000") chooses the sizes; ZTM_BENCH_DIR keeps
+// the vaults there for the next run (the 100,000 one takes half a minute
+// to make); ZTM_BENCH_PARTS (e.g. "dashboard") measures only some of cli,
+// dashboard and refresh. It fails when a
 // command fails or prints the wrong thing, never on a slow figure.
 func TestProcessFigures(t *testing.T) {
 	if os.Getenv("ZTM_BENCH_FIGURES") == "" {
@@ -48,13 +51,46 @@ func TestProcessFigures(t *testing.T) {
 	var rows []figureRow
 	for _, n := range sizes {
 		start := time.Now()
-		p := benchVault(t, t.TempDir(), n)
+		p := figureVault(t, n)
 		t.Logf("%d profiles: vault made in %v", n, time.Since(start).Round(time.Millisecond))
-		rows = append(rows, pb.cliFigures(p, n)...)
-		rows = append(rows, pb.dashboardFigures(p, n)...)
+		if part("cli") {
+			rows = append(rows, pb.cliFigures(p, n)...)
+		}
+		if part("dashboard") {
+			rows = append(rows, pb.dashboardFigures(p, n)...)
+		}
 	}
 	fmt.Print(renderFigures(sizes, rows))
-	fmt.Println(refreshAllFigure(t, pb))
+	if part("refresh") {
+		fmt.Println(refreshAllFigure(t, pb))
+	}
+}
+
+// part says whether ZTM_BENCH_PARTS asks for the figures of name.
+func part(name string) bool {
+	parts := os.Getenv("ZTM_BENCH_PARTS")
+	return parts == "" || slices.Contains(strings.Split(parts, ","), name)
+}
+
+// figureVault is the key-file vault of n profiles: made afresh, or kept in
+// ZTM_BENCH_DIR/n.
+func figureVault(t *testing.T, n int) vault.Paths {
+	keep := os.Getenv("ZTM_BENCH_DIR")
+	if keep == "" {
+		return benchVault(t, t.TempDir(), n)
+	}
+	dir := filepath.Join(keep, strconv.Itoa(n))
+	p, err := vault.ResolvePaths(filepath.Join(dir, "ztm", vault.VaultFile), filepath.Join(dir, "ztm", vault.KeyFileIdentity), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Exists() {
+		return p
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return benchVault(t, dir, n)
 }
 
 // procBench runs processes and measures them.
@@ -183,6 +219,9 @@ func (pb *procBench) cliFigures(p vault.Paths, n int) []figureRow {
 		renamed = !renamed
 		return pb.runMem(pb.ztmCmd(p, "rename", from, to), "renamed")
 	}, age)
+	if renamed { // leave the vault as it was, for the figures after
+		pb.run(pb.ztmCmd(p, "rename", name+"-x", name), "renamed")
+	}
 	return []figureRow{
 		{"`ztm token` / `age -d` on the same file", n, ratio(tok, ageT)},
 		{"`ztm list` / `age -d`", n, ratio(list, ageL)},
