@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -177,7 +178,26 @@ func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 	// A token just issued must not show more than its life until the next tick.
 	d.now = d.c.Cfg.Now()
 	d.rearrange()
-	return d.loadEvents()
+	return tea.Batch(d.loadEvents(), releaseLoadGarbage(len(msg.profiles)))
+}
+
+// bigLoad is the number of profiles past which a load hands the memory it
+// used for reading back to the system.
+const bigLoad = 10000
+
+// releaseLoadGarbage returns, after a load of n profiles, what reading
+// them left behind: at 100,000 profiles the rows SQLite handed over and
+// the previous load's profiles are over 100 MB that the runtime would
+// otherwise keep resident until it next needed the space. It runs as a
+// command, after the rows are on screen.
+func releaseLoadGarbage(n int) tea.Cmd {
+	if n < bigLoad {
+		return nil
+	}
+	return func() tea.Msg {
+		debug.FreeOSMemory()
+		return nil
+	}
 }
 
 func (d *dashboard) loadEvents() tea.Cmd {
