@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -212,4 +213,35 @@ func fuzzy(pattern, s string) bool {
 		}
 	}
 	return false
+}
+
+// A large load is followed by handing its garbage back to the system; a
+// small one is not (a collection there would cost more than it frees).
+func TestBigLoadReleasesItsGarbage(t *testing.T) {
+	if releaseLoadGarbage(bigLoad-1) != nil {
+		t.Error("a load of fewer than bigLoad profiles should not force a collection")
+	}
+	cmd := releaseLoadGarbage(bigLoad)
+	if cmd == nil {
+		t.Fatal("a load of bigLoad profiles should release what reading them used")
+	}
+	var before, after runtime.MemStats
+	makeGarbage(32, 1<<20)
+	runtime.ReadMemStats(&before)
+	if msg := cmd(); msg != nil {
+		t.Errorf("the release answered %T; the dashboard expects nothing", msg)
+	}
+	runtime.ReadMemStats(&after)
+	if after.HeapReleased <= before.HeapReleased {
+		t.Errorf("released %d bytes to the system before, %d after", before.HeapReleased, after.HeapReleased)
+	}
+}
+
+// makeGarbage allocates n blocks of size on the heap and drops them.
+func makeGarbage(n, size int) {
+	blocks := make([][]byte, n)
+	for i := range blocks {
+		blocks[i] = make([]byte, size)
+	}
+	runtime.KeepAlive(blocks)
 }
