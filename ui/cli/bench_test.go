@@ -160,3 +160,23 @@ func BenchmarkListInProcess(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenameInProcess is one change through the command line (ztm
+// rename, back and forth) on 10,000 profiles, without the process: the
+// full load, the change, the checks and the save.
+func BenchmarkRenameInProcess(b *testing.B) {
+	p := benchVault(b, b.TempDir(), 10000)
+	env := map[string]string{"ZTM_VAULT": p.Vault, "ZTM_IDENTITY": p.Identity}
+	e := Env{
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		Getenv: func(k string) string { return env[k] }, Now: time.Now,
+	}
+	names := [2]string{"crm-5000", "crm-5000-x"}
+	i := 0
+	for b.Loop() {
+		if code := Main([]string{"rename", names[i%2], names[(i+1)%2]}, e); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+		i++
+	}
+}
