@@ -34,7 +34,9 @@ build:
 	$(BUILD_NOTE)
 	$(GO) build $(FIRST_BUILD) -o $(BIN) .
 
-## bench: the headline figures (vault, OAuth, dashboard, whole-process ztm token)
+## bench: the headline figures (vault, OAuth, dashboard, whole-process ztm token), then the
+## whole-process figures at 10 to 100,000 profiles (README's Figures table; BENCH_SIZES=10,1000 for fewer)
+BENCH_SIZES ?= 10,1000,10000,100000
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./vault/ | tee bench-vault.txt
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./oauth/ | tee bench-oauth.txt
@@ -44,6 +46,8 @@ bench:
 	@cat bench-*.txt | awk '/^Benchmark/ { for (i = 3; i < NF; i += 2) print $$1 " " $$(i+1), $$i }' | sort -k1,2 -k3,3g | \
 		awk '{ k = $$1 " " $$2 } k != p { if (p != "") out(); p = k; n = 0 } { v[++n] = $$3 } END { if (p != "") out() } \
 		function out() { m = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2; printf "%-62s %-10s %14.6g\n", substr(p, 1, index(p, " ")-1), substr(p, index(p, " ")+1), m }'
+	@echo; echo "Whole processes, alternated with age -d on the same vault (medians):"
+	ZTM_BENCH_FIGURES=1 ZTM_BENCH_SIZES=$(BENCH_SIZES) $(GO) test -v -count=1 -timeout 60m -run '^TestProcessFigures$$' ./ui/cli/ | tee bench-process.txt
 
 ## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=10m for a long run);
 ## an input that crashes one is kept in its testdata/fuzz corpus, which go test replays

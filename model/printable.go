@@ -29,6 +29,9 @@ func PrintableLines(s string) string {
 }
 
 func printable(s string, max int, lines bool) string {
+	if plainASCII(s, max) {
+		return s // the common case: one scan, no allocation
+	}
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(s); {
@@ -98,4 +101,18 @@ func ValidateText(field, s string, max int, lines bool) error {
 		}
 	}
 	return nil
+}
+
+// plainASCII reports whether s is printable ASCII of at most max
+// characters, which printable returns as it is.
+func plainASCII(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }

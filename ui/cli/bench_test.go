@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,7 +81,7 @@ func BenchmarkTokenProcess(b *testing.B) {
 // benchVault makes a key-file vault with n profiles, all with valid tokens,
 // whose accounts servers are loopback addresses: nothing can reach the
 // internet even if a refresh were attempted.
-func benchVault(b *testing.B, dir string, n int) vault.Paths {
+func benchVault(b testing.TB, dir string, n int) vault.Paths {
 	b.Helper()
 	p, err := vault.ResolvePaths(filepath.Join(dir, "ztm", vault.VaultFile), filepath.Join(dir, "ztm", vault.KeyFileIdentity), func(string) string { return "" })
 	if err != nil {
@@ -141,5 +142,41 @@ func BenchmarkTokenInProcess(b *testing.B) {
 		if code := Main([]string{"token", name}, e); code != 0 {
 			b.Fatalf("exit %d: %s", code, out.String())
 		}
+	}
+}
+
+// BenchmarkListInProcess is `ztm list` on 10,000 profiles through Main,
+// without the process: run it with -cpuprofile to see where list goes.
+func BenchmarkListInProcess(b *testing.B) {
+	p := benchVault(b, b.TempDir(), 10000)
+	env := map[string]string{"ZTM_VAULT": p.Vault, "ZTM_IDENTITY": p.Identity}
+	e := Env{
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		Getenv: func(k string) string { return env[k] }, Now: time.Now,
+	}
+	for b.Loop() {
+		if code := Main([]string{"list"}, e); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
+
+// BenchmarkRenameInProcess is one change through the command line (ztm
+// rename, back and forth) on 10,000 profiles, without the process: the
+// full load, the change, the checks and the save.
+func BenchmarkRenameInProcess(b *testing.B) {
+	p := benchVault(b, b.TempDir(), 10000)
+	env := map[string]string{"ZTM_VAULT": p.Vault, "ZTM_IDENTITY": p.Identity}
+	e := Env{
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		Getenv: func(k string) string { return env[k] }, Now: time.Now,
+	}
+	names := [2]string{"crm-5000", "crm-5000-x"}
+	i := 0
+	for b.Loop() {
+		if code := Main([]string{"rename", names[i%2], names[(i+1)%2]}, e); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+		i++
 	}
 }

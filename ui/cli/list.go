@@ -143,38 +143,24 @@ func runList(o *ListOptions) error {
 		return err
 	}
 	defer s.Close()
-	profiles, _, err := s.Profiles()
+	// Only the profiles: list shows no refresh budget, which would be one
+	// more query over every profile's events.
+	profiles, err := s.Vault.Profiles()
 	if err != nil {
 		return err
 	}
 	now := e.Now()
 	switch {
 	case o.Names:
-		for _, p := range profiles {
-			fmt.Fprintln(e.Stdout, model.Printable(p.Name))
-		}
-		return nil
+		return writeNames(e.Stdout, profiles)
 	case o.JSON:
-		out := make([]profileJSON, len(profiles))
-		for i, p := range profiles {
-			out[i] = toJSON(p, now)
-		}
-		return writeJSON(e, out)
+		return writeJSONList(e.Stdout, profiles, now)
 	}
 	if len(profiles) == 0 {
 		fmt.Fprintf(e.Stderr, "no profiles yet: run ztm to add one with the guided set-up, or see %s\n", mustCommand("add", "--help"))
 		return nil
 	}
-	w := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS")
-	// Stored text is printed through model.Printable: a vault written by
-	// someone else (or an older ztm) must not reach the terminal's escapes.
-	pr := model.Printable
-	for _, p := range profiles {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pr(p.Name), pr(dcLabel(p)), pr(string(p.Environment.OrDefault())), pr(orDash(p.Account)),
-			pr(p.ClientType.Label()), expiryText(p.Token, now), pr(refreshText(p)), lastRefresh(p.Token, now), pr(orDash(strings.Join(p.Tags, ","))))
-	}
-	return w.Flush()
+	return writeTable(e.Stdout, profiles, now)
 }
 
 // refreshText is the refresh-token column: a client-credentials profile

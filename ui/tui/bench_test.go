@@ -94,6 +94,48 @@ func firstFrame(b *testing.B, cfg Config, w, h int) *App {
 	return a
 }
 
+// BenchmarkFirstFrameAtSize is BenchmarkFirstFrame at 10,000 and
+// 100,000 profiles (the whole-process figure is TestProcessFigures in
+// ./ui/cli): run it with -cpuprofile to see where start-up goes.
+func BenchmarkFirstFrameAtSize(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			cfg := benchVault(b, n)
+			b.ResetTimer()
+			for b.Loop() {
+				a := firstFrame(b, cfg, 120, 40)
+				_ = a.View()
+				a.shutdown()
+			}
+		})
+	}
+}
+
+// BenchmarkFilterKeystroke: one key typed into the filter at 100,000
+// profiles, and the frame after it; the filter is typed and cleared in
+// turn, so each key narrows or widens the list as a person's would.
+func BenchmarkFilterKeystroke(b *testing.B) {
+	cfg := benchVault(b, 100000)
+	a := firstFrame(b, cfg, 120, 40)
+	defer a.shutdown()
+	a.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	keys := "org-0999"
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		if i == len(keys) {
+			for range keys {
+				a.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
+			}
+			i = 0
+		}
+		k := rune(keys[i])
+		a.Update(tea.KeyPressMsg{Code: k, Text: string(k)})
+		_ = a.View()
+		i++
+	}
+}
+
 // BenchmarkDashboardFrame: drawing one frame of the dashboard with 1,000
 // profiles (what every one-second tick costs).
 func BenchmarkDashboardFrame(b *testing.B) {

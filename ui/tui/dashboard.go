@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type dashboard struct {
 	c *Common
 
 	table   profileTable
+	arr     arranger // the table's orders and last filter (arrange.go)
 	budgets map[string]model.RefreshBudget
 	loaded  bool
 	loadErr error
@@ -39,6 +41,7 @@ type dashboard struct {
 	refreshing map[string]bool
 	spin       busy
 	keepAlive  map[string]time.Time // last keep-alive attempt per profile
+	keptAlive  []model.Profile      // the profiles with keep-alive on, as last loaded
 
 	// tickGen is the generation of the heartbeat chain; a tick of an
 	// older chain is dropped rather than re-armed.
@@ -164,10 +167,37 @@ func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 		return statusCmd("could not read the vault: "+msg.err.Error(), true)
 	}
 	d.table.profiles, d.budgets, d.loaded, d.loadErr = msg.profiles, msg.budgets, true, nil
+	// The heartbeat looks for keep-alive work every second; only these
+	// profiles can have any.
+	d.keptAlive = d.keptAlive[:0]
+	for i := range msg.profiles {
+		if msg.profiles[i].KeepAlive {
+			d.keptAlive = append(d.keptAlive, msg.profiles[i])
+		}
+	}
 	// A token just issued must not show more than its life until the next tick.
 	d.now = d.c.Cfg.Now()
 	d.rearrange()
-	return d.loadEvents()
+	return tea.Batch(d.loadEvents(), releaseLoadGarbage(len(msg.profiles)))
+}
+
+// bigLoad is the number of profiles past which a load hands the memory it
+// used for reading back to the system.
+const bigLoad = 10000
+
+// releaseLoadGarbage returns, after a load of n profiles, what reading
+// them left behind: at 100,000 profiles the rows SQLite handed over and
+// the previous load's profiles are over 100 MB that the runtime would
+// otherwise keep resident until it next needed the space. It runs as a
+// command, after the rows are on screen.
+func releaseLoadGarbage(n int) tea.Cmd {
+	if n < bigLoad {
+		return nil
+	}
+	return func() tea.Msg {
+		debug.FreeOSMemory()
+		return nil
+	}
 }
 
 func (d *dashboard) loadEvents() tea.Cmd {
@@ -180,7 +210,8 @@ func (d *dashboard) loadEvents() tea.Cmd {
 // rearrange rebuilds the rows after the data, filter or order changed.
 func (d *dashboard) rearrange() {
 	before := d.table.selected
-	d.table.setRows(arrange(d.table.profiles, d.filter.Value(), d.sort, d.c.Cfg.DCs))
+	d.arr.use(d.table.profiles)
+	d.table.setRows(d.arr.arrange(d.filter.Value(), d.sort, d.c.Cfg.DCs))
 	d.layout()
 	d.selectionMoved(before)
 }

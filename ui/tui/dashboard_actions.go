@@ -201,7 +201,7 @@ func (d *dashboard) refreshed(msg refreshBatchMsg) tea.Cmd {
 // per retry period, and never past Zoho's budget.
 func (d *dashboard) keepAliveDue() tea.Cmd {
 	var names []string
-	for _, n := range app.KeepAliveDue(d.table.profiles, d.budgets, d.now, d.keepAlive) {
+	for _, n := range app.KeepAliveDue(d.keptAlive, d.budgets, d.now, d.keepAlive) {
 		if !d.refreshing[n] {
 			d.keepAlive[n] = d.now
 			names = append(names, n)

@@ -78,15 +78,8 @@ func (d *dashboard) View() string {
 // header: title, counts by urgency, sort order, and the demo banner.
 func (d *dashboard) header() string {
 	s := d.c.Styles
-	expired, soon := 0, 0
-	for i := range d.table.profiles {
-		switch d.table.profiles[i].Token.Urgency(d.now) {
-		case model.UrgencyExpired:
-			expired++
-		case model.UrgencySoon, model.UrgencyCritical:
-			soon++
-		}
-	}
+	d.arr.use(d.table.profiles)
+	expired, soon := d.arr.urgencies(d.now)
 	parts := []string{s.Title.Render("ztm"), plural(len(d.table.profiles), "profile")}
 	if expired > 0 {
 		parts = append(parts, s.Urgency[model.UrgencyExpired].Render(fmt.Sprintf("%d expired", expired)))

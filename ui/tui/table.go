@@ -30,7 +30,12 @@ func (t *profileTable) current() *model.Profile {
 func (t *profileTable) setRows(rows []row) {
 	t.rows = rows
 	t.cursor = -1
+	// A filter keystroke clears the selection: then there is nothing to
+	// look for in 100,000 rows.
 	for i, r := range t.rows {
+		if t.selected == "" {
+			break
+		}
 		if r.p >= 0 && t.profiles[r.p].Name == t.selected {
 			t.cursor = i
 			break

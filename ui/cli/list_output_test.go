@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"ztm/model"
+)
+
+// countingWriter counts the writes that reach it, as a terminal's system calls.
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+func listProfiles(n int, now time.Time) []model.Profile {
+	var ps []model.Profile
+	for i := range n {
+		p := model.Profile{Name: "crm-" + strings.Repeat("x", i), DC: "EU", Account: "ü@example.com",
+			Notes: `<a href="x">&</a>`, Tags: []string{"prod"}, ClientType: model.SelfClient}
+		if i%2 == 0 {
+			p.Token = &model.Token{AccessToken: "a", RefreshToken: "r", ExpiresAt: now.Add(time.Duration(i) * time.Minute), LastRefreshAt: now.Add(-time.Hour)}
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// list --json streams its array; a program reading it must get exactly
+// what encoding the whole array gave (indentation, HTML escaping, the
+// empty array), in a handful of writes rather than one per profile.
+func TestListJSONStreamsTheSameDocument(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 3, 200} {
+		ps := listProfiles(n, now)
+		whole := make([]profileJSON, len(ps))
+		for i, p := range ps {
+			whole[i] = toJSON(p, now)
+		}
+		var want bytes.Buffer
+		if err := writeJSON(Env{Stdout: &want}, whole); err != nil {
+			t.Fatal(err)
+		}
+		var got countingWriter
+		if err := writeJSONList(&got, ps, now); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%d profiles: streamed\n%s\nwant\n%s", n, got.String(), want.String())
+		}
+		if n == 200 && got.writes > 1+want.Len()/(64<<10) {
+			t.Errorf("%d profiles: %d writes for %d bytes", n, got.writes, want.Len())
+		}
+	}
+}
+
+// The table is aligned as before, and reaches the terminal in a few
+// writes (it was one per cell).
+func TestListTableIsBuffered(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ps := listProfiles(50, now)
+	var got countingWriter
+	if err := writeTable(&got, ps, now); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+	tw.Write([]byte("NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS\n"))
+	for _, p := range ps {
+		tw.Write([]byte(strings.Join([]string{p.Name, dcLabel(p), string(p.Environment.OrDefault()), orDash(p.Account), p.ClientType.Label(),
+			expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), orDash(strings.Join(p.Tags, ","))}, "\t") + "\n"))
+	}
+	tw.Flush()
+	if got.String() != want.String() {
+		t.Errorf("table\n%s\nwant\n%s", got.String(), want.String())
+	}
+	if got.writes > 2 {
+		t.Errorf("%d writes for a %d-byte table", got.writes, got.Len())
+	}
+	var names countingWriter
+	writeNames(&names, ps)
+	if names.writes != 1 || strings.Count(names.String(), "\n") != 50 {
+		t.Errorf("--names: %d writes, %d lines", names.writes, strings.Count(names.String(), "\n"))
+	}
+}
