@@ -68,7 +68,7 @@ Ctrl+C cancels and saves nothing.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.DC, "dc", "", "data center: US, EU, IN, AU, JP, CA, SA, UK or CN")
+	fl.StringVar(&o.DC, "dc", "", "data center: US, EU, IN, AU, JP, CA, SA, UK, CN or AE (ztm dc list shows them)")
 	fl.StringVar(&o.Server, "accounts-server", "", "a custom accounts server URL instead of --dc")
 	fl.StringVar(&o.Type, "type", "self", "client type: self, server or device")
 	fl.StringVar(&o.ClientID, "client-id", "", "the client id from the API Console (1000.XXXX)")
