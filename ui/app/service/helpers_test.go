@@ -78,6 +78,9 @@ type worldOpts struct {
 	idle, max  time.Duration
 	latency    time.Duration
 	profiles   []string
+	// postgres, when set, is the URL of a PostgreSQL database the vault
+	// lives in (a team vault) instead of a file.
+	postgres string
 }
 
 func newWorld(t testing.TB, o worldOpts) *world {
@@ -91,6 +94,12 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	paths := vault.Paths{Dir: dir, Vault: filepath.Join(dir, vault.VaultFile), Lock: filepath.Join(dir, vault.VaultFile+".lock")}
 	co := vault.CreateOptions{GenerateKeyFile: true}
 	paths.Identity = filepath.Join(dir, vault.KeyFileIdentity)
+	if o.postgres != "" {
+		var err error
+		if paths, err = vault.ResolvePaths(o.postgres, paths.Identity, func(string) string { return "" }); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if o.passphrase {
 		co = vault.CreateOptions{Passphrase: passphrase, ScryptWorkFactor: workFactor}
 		paths.Identity = filepath.Join(dir, vault.PassphraseIdentity)
