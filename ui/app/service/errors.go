@@ -15,17 +15,18 @@ import (
 // the log's result field and in the metrics' result label.
 const (
 	CodeOK           = "ok"
-	CodeUnauthorized = "unauthorized"     // 401: no credential, or not a live one
-	CodeNotAllowed   = "not_allowed"      // 403: the credential does not cover the profile
-	CodeNoProfile    = "no_profile"       // 404: no such profile
-	CodeNoToken      = "no_token"         // 404: the profile has no grant yet
-	CodeThrottled    = "throttled"        // 429: Zoho's budget is spent, or Zoho throttles
-	CodeRevoked      = "revoked"          // 502: the refresh token no longer works
-	CodeZohoRefused  = "zoho_refused"     // 502: Zoho answered with another error
-	CodeZohoDown     = "zoho_unreachable" // 502: Zoho could not be reached
-	CodeLocked       = "locked"           // 503: the agent holds no key
-	CodeUnavailable  = "unavailable"      // 503: the vault is busy or damaged
-	CodeNotFound     = "not_found"        // 404: no such endpoint
+	CodeUnauthorized = "unauthorized"      // 401: no credential, or not a live one
+	CodeNotAllowed   = "not_allowed"       // 403: the credential does not cover the profile
+	CodeNoProfile    = "no_profile"        // 404: no such profile
+	CodeNoToken      = "no_token"          // 404: the profile has no grant yet
+	CodeThrottled    = "throttled"         // 429: Zoho's budget is spent, or Zoho throttles
+	CodeRevoked      = "revoked"           // 502: the refresh token no longer works
+	CodeZohoRefused  = "zoho_refused"      // 502: Zoho answered with another error
+	CodeZohoDown     = "zoho_unreachable"  // 502: Zoho could not be reached
+	CodeLocked       = "locked"            // 503: the agent holds no key
+	CodeUnavailable  = "unavailable"       // 503: the vault is busy or damaged
+	CodeStoreDown    = "store_unreachable" // 503: the vault's PostgreSQL cannot be reached
+	CodeNotFound     = "not_found"         // 404: no such endpoint
 )
 
 // classify maps an error of the service to its HTTP status and code.
@@ -48,6 +49,10 @@ func classify(err error) (int, string) {
 		return http.StatusTooManyRequests, CodeThrottled
 	case errors.Is(err, model.ErrRefreshRevoked):
 		return http.StatusBadGateway, CodeRevoked
+	case errors.Is(err, vault.ErrStoreUnreachable):
+		// Before IsNetwork, which it also matches: the reader must learn
+		// that the vault, not Zoho, is away, and that retrying soon helps.
+		return http.StatusServiceUnavailable, CodeStoreDown
 	case oauth.IsNetwork(err):
 		return http.StatusBadGateway, CodeZohoDown
 	case errors.As(err, &zerr):
@@ -95,7 +100,8 @@ const (
 
 // ExitCode maps an error from [Client] to the command line's exit code: 2
 // no such profile or not allowed, 3 authentication (or a locked agent), 4
-// Zoho refused, 5 unreachable; 1 for anything else, 0 for nil.
+// Zoho refused, 5 unreachable (the service, Zoho, or the vault's
+// PostgreSQL); 1 for anything else, 0 for nil.
 func ExitCode(err error) int {
 	var e *Error
 	switch {
@@ -113,7 +119,7 @@ func ExitCode(err error) int {
 		return ExitAuth
 	case CodeNoToken, CodeThrottled, CodeRevoked, CodeZohoRefused:
 		return ExitZoho
-	case CodeZohoDown:
+	case CodeZohoDown, CodeStoreDown:
 		return ExitNetwork
 	}
 	return 1
@@ -141,7 +147,7 @@ func (e *Error) Is(target error) bool {
 		return target == ErrLocked
 	case CodeNoToken, CodeThrottled, CodeRevoked, CodeZohoRefused:
 		return target == ErrZoho
-	case CodeZohoDown:
+	case CodeZohoDown, CodeStoreDown:
 		return target == ErrUnreachable
 	}
 	return false
