@@ -50,7 +50,10 @@ func (v *Vault) pgQ() pgQuerier {
 // reloadPG loads the current version, and swaps it in only when all of
 // that worked. Lazy opens decrypt only the chunks SQLite reads, as for a
 // file.
-func (v *Vault) reloadPG() error {
+func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
+
+// loadPG is reloadPG, lazily or not: a change needs the whole database.
+func (v *Vault) loadPG(lazy bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 	defer cancel()
 	cipher, ver, err := v.pg.load(ctx, v.pgQ())
@@ -58,7 +61,7 @@ func (v *Vault) reloadPG() error {
 		return err
 	}
 	st := stamp{ver: ver}
-	if v.lazy && (v.mem == nil || v.mem.lazy != nil) {
+	if lazy && (v.mem == nil || v.mem.lazy != nil) {
 		mem, err := lazyDB(v.paths.Vault, bytesReaderAt{bytes.NewReader(cipher)}, int64(len(cipher)), v.key.identities)
 		if err == nil {
 			if ver, err := schemaVersion(ctx, mem.conn); err == nil && ver == SchemaVersion {
