@@ -22,6 +22,7 @@ func (s *pgStore) listen() {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stop, s.done = cancel, make(chan struct{})
 		go s.listenLoop(ctx)
+		s.started.Store(true)
 	})
 }
 

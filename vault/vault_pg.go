@@ -86,16 +86,26 @@ type bytesReaderAt struct{ *bytes.Reader }
 func (bytesReaderAt) Close() error { return nil }
 
 // reloadIfChangedPG reloads when the vault's version moved. Outside a
-// locked section the listener's last word is enough when it is live;
-// otherwise the head is read (one small row). When PostgreSQL cannot be
+// locked section the listener's last word is enough when it is live, and
+// nothing is asked while a started listener is down; otherwise (a locked
+// section, or a vault that never listened) the head is read (one small
+// row). When PostgreSQL cannot be
 // reached, a reader keeps what it holds: `ztm serve` goes on answering
 // with the tokens it has, and catches up when the server returns.
 func (v *Vault) reloadIfChangedPG() (bool, error) {
 	var ver int64
 	var err error
-	if v.pgq == nil && v.pg.live.Load() {
+	switch {
+	case v.pgq == nil && v.pg.live.Load():
 		ver = v.pg.latest.Load()
-	} else {
+	case v.pgq == nil && v.pg.started.Load() && v.mem != nil:
+		// The listener is down: PostgreSQL is away or its connection
+		// dropped. A round trip now could wait as long as a partition
+		// lasts, holding mu, which every reader of a valid token needs;
+		// and the listener reconnects every half second and reads the
+		// head once back, so no save is missed for longer than that.
+		return false, nil
+	default:
 		ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 		ver, err = v.pg.head(ctx, v.pgQ())
 		cancel()
