@@ -22,7 +22,6 @@ func (s *pgStore) listen() {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stop, s.done = cancel, make(chan struct{})
 		go s.listenLoop(ctx)
-		s.started.Store(true)
 	})
 }
 
@@ -58,6 +57,7 @@ func (s *pgStore) listenConn(ctx context.Context) error {
 	}
 	s.heard(ver)
 	s.live.Store(true)
+	s.wasLive.Store(true)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -87,7 +87,7 @@ func (bytesReaderAt) Close() error { return nil }
 
 // reloadIfChangedPG reloads when the vault's version moved. Outside a
 // locked section the listener's last word is enough when it is live, and
-// nothing is asked while a started listener is down; otherwise (a locked
+// nothing is asked while it is down after having been live; otherwise (a locked
 // section, or a vault that never listened) the head is read (one small
 // row). When PostgreSQL cannot be
 // reached, a reader keeps what it holds: `ztm serve` goes on answering
@@ -98,9 +98,10 @@ func (v *Vault) reloadIfChangedPG() (bool, error) {
 	switch {
 	case v.pgq == nil && v.pg.live.Load():
 		ver = v.pg.latest.Load()
-	case v.pgq == nil && v.pg.started.Load() && v.mem != nil:
-		// The listener is down: PostgreSQL is away or its connection
-		// dropped. A round trip now could wait as long as a partition
+	case v.pgq == nil && v.pg.wasLive.Load() && v.mem != nil:
+		// The listener was live and is down: PostgreSQL is away or its
+		// connection dropped. (Until it is live the first time, the head
+		// is read: a grant made just before must be seen.) A round trip now could wait as long as a partition
 		// lasts, holding mu, which every reader of a valid token needs;
 		// and the listener reconnects every half second and reads the
 		// head once back, so no save is missed for longer than that.

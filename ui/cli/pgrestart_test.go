@@ -25,7 +25,8 @@ func TestFleetRidesOutAPostgresRestart(t *testing.T) {
 	valid := w.add("valid")
 	w.add("exp-a", expiresIn(-time.Minute))
 	w.add("exp-b", expiresIn(-time.Minute))
-	cs := fleetClients(t, startFleet(t, w, 2), w.grant("fleet", "*"))
+	cred := w.grant("fleet", "*")
+	cs := fleetClients(t, startFleet(t, w, 2), cred)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
