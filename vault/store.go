@@ -2,7 +2,6 @@ package vault
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -20,7 +19,15 @@ import (
 // ErrStoreUnreachable means the vault's PostgreSQL could not be reached.
 // It also matches [model.ErrUnreachable], which the command line maps to
 // its network exit code.
-var ErrStoreUnreachable = fmt.Errorf("the vault's PostgreSQL cannot be reached: %w", model.ErrUnreachable)
+var ErrStoreUnreachable error = storeUnreachable{}
+
+// storeUnreachable matches model.ErrUnreachable without taking its text:
+// wrapping it with %w put "could not reach Zoho" in every message about a
+// database that was down.
+type storeUnreachable struct{}
+
+func (storeUnreachable) Error() string        { return "the vault's PostgreSQL cannot be reached" }
+func (storeUnreachable) Is(target error) bool { return target == model.ErrUnreachable }
 
 // errConflict means another process saved between a reload and a save
 // that did not hold the change lock; the change is reapplied.

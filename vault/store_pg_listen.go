@@ -57,6 +57,7 @@ func (s *pgStore) listenConn(ctx context.Context) error {
 	}
 	s.heard(ver)
 	s.live.Store(true)
+	s.wasLive.Store(true)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

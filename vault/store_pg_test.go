@@ -274,7 +274,32 @@ func TestPGUnreachableIsOneClearLine(t *testing.T) {
 	if !errors.Is(err, model.ErrUnreachable) || !errors.Is(err, ErrStoreUnreachable) {
 		t.Fatalf("err = %v, want it to match ErrUnreachable", err)
 	}
-	if msg := err.Error(); strings.Contains(msg, "s3cretpw") || strings.Contains(msg, "\n") || !strings.Contains(msg, "postgres://ztm@127.0.0.1:1/none") {
-		t.Errorf("message %q: want one line naming the server without its password", msg)
+	if msg := err.Error(); strings.Contains(msg, "s3cretpw") || strings.Contains(msg, "\n") || !strings.Contains(msg, "postgres://ztm@127.0.0.1:1/none") ||
+		strings.Contains(msg, "Zoho") {
+		t.Errorf("message %q: want one line naming the server without its password, and not blaming Zoho", msg)
+	}
+}
+
+// A command that opens the vault lazily (most of the command line does)
+// and then changes it must load the PostgreSQL vault fully, not look for
+// a file named like the URL.
+func TestPGLazyOpenThenChange(t *testing.T) {
+	v, p := newPGVault(t)
+	addProfiles(t, v, 0, 2)
+	key, err := LoadKey(p.Identity, func() (string, error) { return "", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := Open(p, key, Options{Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lazy.Close()
+	if _, err := lazy.Profile(sampleProfile(0, time.Now()).Name); err != nil {
+		t.Fatalf("a lazy read: %v", err)
+	}
+	addProfiles(t, lazy, 2, 1)
+	if names := profileNames(t, reopen(t, p, "")); len(names) != 3 {
+		t.Errorf("after a change through a lazy open the vault has %v, want 3 profiles", names)
 	}
 }

@@ -284,6 +284,9 @@ func (v *Vault) Update(ctx context.Context, fn func(tx *Tx) error) error {
 // another process saved, and loads a lazily opened vault fully, since a
 // change needs a database it can write.
 func (v *Vault) sync() error {
+	if v.mem != nil && v.mem.lazy != nil && v.pg != nil {
+		return v.loadPG(false)
+	}
 	if v.mem != nil && v.mem.lazy != nil {
 		return v.reloadFull()
 	}

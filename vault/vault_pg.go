@@ -50,7 +50,10 @@ func (v *Vault) pgQ() pgQuerier {
 // reloadPG loads the current version, and swaps it in only when all of
 // that worked. Lazy opens decrypt only the chunks SQLite reads, as for a
 // file.
-func (v *Vault) reloadPG() error {
+func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
+
+// loadPG is reloadPG, lazily or not: a change needs the whole database.
+func (v *Vault) loadPG(lazy bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 	defer cancel()
 	cipher, ver, err := v.pg.load(ctx, v.pgQ())
@@ -58,7 +61,7 @@ func (v *Vault) reloadPG() error {
 		return err
 	}
 	st := stamp{ver: ver}
-	if v.lazy && (v.mem == nil || v.mem.lazy != nil) {
+	if lazy && (v.mem == nil || v.mem.lazy != nil) {
 		mem, err := lazyDB(v.paths.Vault, bytesReaderAt{bytes.NewReader(cipher)}, int64(len(cipher)), v.key.identities)
 		if err == nil {
 			if ver, err := schemaVersion(ctx, mem.conn); err == nil && ver == SchemaVersion {
@@ -83,16 +86,27 @@ type bytesReaderAt struct{ *bytes.Reader }
 func (bytesReaderAt) Close() error { return nil }
 
 // reloadIfChangedPG reloads when the vault's version moved. Outside a
-// locked section the listener's last word is enough when it is live;
-// otherwise the head is read (one small row). When PostgreSQL cannot be
+// locked section the listener's last word is enough when it is live, and
+// nothing is asked while it is down after having been live; otherwise (a locked
+// section, or a vault that never listened) the head is read (one small
+// row). When PostgreSQL cannot be
 // reached, a reader keeps what it holds: `ztm serve` goes on answering
 // with the tokens it has, and catches up when the server returns.
 func (v *Vault) reloadIfChangedPG() (bool, error) {
 	var ver int64
 	var err error
-	if v.pgq == nil && v.pg.live.Load() {
+	switch {
+	case v.pgq == nil && v.pg.live.Load():
 		ver = v.pg.latest.Load()
-	} else {
+	case v.pgq == nil && v.pg.wasLive.Load() && v.mem != nil:
+		// The listener was live and is down: PostgreSQL is away or its
+		// connection dropped. (Until it is live the first time, the head
+		// is read: a grant made just before must be seen.) A round trip now could wait as long as a partition
+		// lasts, holding mu, which every reader of a valid token needs;
+		// and the listener reconnects every half second and reads the
+		// head once back, so no save is missed for longer than that.
+		return false, nil
+	default:
 		ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 		ver, err = v.pg.head(ctx, v.pgQ())
 		cancel()

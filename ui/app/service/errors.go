@@ -25,7 +25,7 @@ const (
 	CodeZohoDown     = "zoho_unreachable"  // 502: Zoho could not be reached
 	CodeLocked       = "locked"            // 503: the agent holds no key
 	CodeUnavailable  = "unavailable"       // 503: the vault is busy or damaged
-	CodeStoreDown    = "store_unreachable" // 503: the team vault's PostgreSQL cannot be reached
+	CodeStoreDown    = "store_unreachable" // 503: the vault's PostgreSQL cannot be reached
 	CodeNotFound     = "not_found"         // 404: no such endpoint
 )
 
@@ -50,8 +50,8 @@ func classify(err error) (int, string) {
 	case errors.Is(err, model.ErrRefreshRevoked):
 		return http.StatusBadGateway, CodeRevoked
 	case errors.Is(err, vault.ErrStoreUnreachable):
-		// Before the network case: the store, not Zoho, is what is down,
-		// and a token that is still valid is served without it.
+		// Before IsNetwork, which it also matches: the reader must learn
+		// that the vault, not Zoho, is away, and that retrying soon helps.
 		return http.StatusServiceUnavailable, CodeStoreDown
 	case oauth.IsNetwork(err):
 		return http.StatusBadGateway, CodeZohoDown
@@ -100,7 +100,8 @@ const (
 
 // ExitCode maps an error from [Client] to the command line's exit code: 2
 // no such profile or not allowed, 3 authentication (or a locked agent), 4
-// Zoho refused, 5 unreachable; 1 for anything else, 0 for nil.
+// Zoho refused, 5 unreachable (the service, Zoho, or the vault's
+// PostgreSQL); 1 for anything else, 0 for nil.
 func ExitCode(err error) int {
 	var e *Error
 	switch {

@@ -224,8 +224,14 @@ func writeErr(w http.ResponseWriter, err error) {
 		w.Header().Set("Retry-After", "60")
 	}
 	msg := err.Error()
-	if code == CodeUnavailable {
+	switch code {
+	case CodeUnavailable:
 		msg = "the service cannot read its vault right now: " + msg
+	case CodeStoreDown:
+		// The detail (the database's host and user) stays in the
+		// service's log: a reader on another machine needs none of it.
+		msg = "the token server cannot reach its vault's PostgreSQL and this token needs a refresh: " +
+			"tokens still valid are served meanwhile; retry in a few seconds, or ask the server's owner to check PostgreSQL"
 	}
 	writeError(w, status, code, msg)
 }
