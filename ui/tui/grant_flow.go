@@ -56,9 +56,11 @@ type flowRun struct {
 	refused atomic.Pointer[error]
 	waiting atomic.Bool
 
-	// The wizard's: reads out, a paste asked for, the end seen.
+	// The wizard's: reads out, a paste asked for, the end seen, and a
+	// paste submitted before the flow asked for it.
 	reads       int
 	asked, over bool
+	early       *string
 }
 
 // startFlow runs the grant for the wizard's profile along from's path;
@@ -205,10 +207,17 @@ func (w *wizard) flowMsg(msg tea.Msg) tea.Cmd {
 		return w.saved(savedProfileMsg{p: m.p})
 	case flowAskMsg:
 		if w.step != wsGrant {
-			return nil // a paste still asked for as the browser came back
+			// A paste asked for as the browser came back: the flow has
+			// gone on to the exchange, whose end is still to be read.
+			return w.readFlow(false)
 		}
 		r.asked = true
 		cmd := w.path.update(m)
+		if r.early != nil {
+			text := *r.early
+			r.early = nil
+			cmd = tea.Batch(cmd, w.submitPaste(text))
+		}
 		if m.waiting {
 			return tea.Batch(cmd, w.readFlow(true))
 		}
@@ -263,8 +272,14 @@ func (w *wizard) exchanging() tea.Cmd {
 // it; what it says next (asks again, or exchanges) is read at once.
 func (w *wizard) submitPaste(text string) tea.Cmd {
 	r := w.run
-	if r == nil || !r.asked {
-		return nil // the flow is still making the consent page
+	if r == nil {
+		return nil
+	}
+	if !r.asked {
+		// The flow is still on its way to asking (making the consent
+		// page): it gets the paste as it asks.
+		r.early = &text
+		return nil
 	}
 	r.asked, w.note = false, ""
 	if r.reads > 0 {
