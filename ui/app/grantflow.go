@@ -70,6 +70,17 @@ type GrantHooks struct {
 	OpenURL func(url string) error
 	// Wait bounds the loopback wait; zero means [DefaultLoopbackWait].
 	Wait time.Duration
+	// Repaste, when set, is told why a pasted code or URL cannot be used
+	// (it does not parse, answers another consent, names an unknown
+	// server); true asks Paste again in the same flow, so a person who
+	// mistyped keeps the consent in progress. Nil ends the flow with the
+	// error.
+	Repaste func(err error) bool
+	// PasteInstead lets a loopback grant take the URL the browser landed
+	// on through Paste while it listens, for a browser on another machine:
+	// whichever answers first wins. Paste must then return once the flow
+	// has ended (its context is done).
+	PasteInstead bool
 }
 
 func (h GrantHooks) report(st GrantStep) {
@@ -140,15 +151,33 @@ func (g *GrantFlow) Run(ctx context.Context) (model.Profile, error) {
 }
 
 func (g *GrantFlow) selfCode(ctx context.Context) (model.Profile, error) {
-	pasted, err := g.paste(PasteCode)
-	if err != nil {
-		return g.Profile, err
-	}
-	gr, err := oauth.ParsePasted(pasted, "", g.s.DCs)
+	gr, err := g.readGrant(PasteCode, "")
 	if err != nil {
 		return g.Profile, err
 	}
 	return g.exchange(ctx, gr, "")
+}
+
+// readGrant reads a pasted code or URL until one can be used, or
+// [GrantHooks.Repaste] gives up: a grant that answers another consent or
+// names a server that is not Zoho's is refused before any secret leaves.
+func (g *GrantFlow) readGrant(what, state string) (oauth.Grant, error) {
+	for {
+		pasted, err := g.paste(what)
+		if err != nil {
+			return oauth.Grant{}, err
+		}
+		gr, err := oauth.ParsePasted(pasted, state, g.s.DCs)
+		if err == nil {
+			err = g.s.CheckGrant(g.Profile, gr)
+		}
+		if err == nil {
+			return gr, nil
+		}
+		if g.Hooks.Repaste == nil || !g.Hooks.Repaste(err) {
+			return oauth.Grant{}, err
+		}
+	}
 }
 
 func (g *GrantFlow) pasteURL(ctx context.Context) (model.Profile, error) {
@@ -158,11 +187,7 @@ func (g *GrantFlow) pasteURL(ctx context.Context) (model.Profile, error) {
 	}
 	g.Hooks.report(GrantStep{Stage: StageConsentURL, URL: c.URL})
 	g.openBrowser(c.URL)
-	pasted, err := g.paste(PasteURL)
-	if err != nil {
-		return g.Profile, err
-	}
-	gr, err := oauth.ParsePasted(pasted, c.State, g.s.DCs)
+	gr, err := g.readGrant(PasteURL, c.State)
 	if err != nil {
 		return g.Profile, err
 	}
@@ -193,7 +218,7 @@ func (g *GrantFlow) loopback(ctx context.Context) (model.Profile, error) {
 	defer cancel()
 	deadline, _ := wctx.Deadline()
 	g.Hooks.report(GrantStep{Stage: StageWaiting, Deadline: deadline})
-	gr, err := r.Wait(wctx)
+	gr, err := g.catch(wctx, r, c.State)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		return g.Profile, fmt.Errorf("no answer from the browser within %s: %w; try again, and consent within the time (the page must come back to %s)",
 			wait.Round(time.Second), err, g.Profile.RedirectURI)
@@ -217,6 +242,38 @@ func (g *GrantFlow) device(ctx context.Context) (model.Profile, error) {
 		return g.Profile, err
 	}
 	return g.saveResult(ctx, r)
+}
+
+// catch waits for the browser to come back to r, or, with
+// [GrantHooks.PasteInstead], for the URL it landed on to be pasted.
+func (g *GrantFlow) catch(ctx context.Context, r *oauth.Receiver, state string) (oauth.Grant, error) {
+	if !g.Hooks.PasteInstead || g.Hooks.Paste == nil {
+		return r.Wait(ctx)
+	}
+	type answer struct {
+		gr  oauth.Grant
+		err error
+	}
+	pasted := make(chan answer, 1)
+	go func() {
+		gr, err := g.readGrant(PasteURL, state)
+		pasted <- answer{gr, err}
+	}()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	caught := make(chan answer, 1)
+	go func() {
+		gr, err := r.Wait(wctx)
+		caught <- answer{gr, err}
+	}()
+	select {
+	case a := <-caught:
+		return a.gr, a.err
+	case a := <-pasted:
+		cancel()
+		<-caught
+		return a.gr, a.err
+	}
 }
 
 // exchange checks where the grant came from, then exchanges and saves it.

@@ -276,7 +276,7 @@ var goldenScreens = []goldenScreen{
 		h.key("a")
 		h.fillWizardTo(newProfile{name: "my-crm", dc: "EU", kind: kindLoopback, port: fmt.Sprint(port), clientID: id, secret: fakezoho.DemoSecret}, wsScopes)
 		h.key("enter")
-		return h, []string{fmt.Sprint(port), "PORT0"}
+		return h, portMask(port)
 	}},
 	{"wizard_grant_pasteurl", func(t *testing.T, w, ht int) (*harness, []string) {
 		h := goldenWizard(t, w, ht, pasteURLProfile("my-crm", "EU"), wsScopes)

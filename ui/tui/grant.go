@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -31,17 +29,18 @@ var grantPaths = [...]func(*wizard) grantPath{
 	kindClientCredentials: newClientCredentialsGrant,
 }
 
-// grantPath is one way of getting a grant. The wizard makes a new one for
-// every attempt; it draws the grant step, takes its keys and its own
-// messages, and ends by calling the wizard's exchange (a code to trade
-// for tokens), saveResult (tokens already in hand) or fail.
+// grantPath is one way of getting a grant, as a view over app.GrantFlow:
+// the wizard runs the flow (see startFlow) and makes a new path for every
+// attempt; the path draws the grant step, takes its keys, and shows what
+// the flow reports (a flowStepMsg, a flowAskMsg). The flow exchanges and
+// saves.
 type grantPath interface {
 	// about names the kind of client and when to choose it, for the
 	// client-type step.
 	about() kindAbout
-	// start begins the attempt; ctx ends when the attempt does.
-	start(ctx context.Context) tea.Cmd
-	// update takes a key, a paste, or one of the path's own messages.
+	// start readies the step (focus, countdown) as the flow starts.
+	start() tea.Cmd
+	// update takes a key, a paste, or a message of the flow.
 	update(msg tea.Msg) tea.Cmd
 	// view draws the step under the wizard's title.
 	view() string
@@ -49,8 +48,7 @@ type grantPath interface {
 	help() []key.Binding
 	// capturing says a text field has the keys (q and ? are text).
 	capturing() bool
-	// stop releases what the attempt holds (a listener); the wizard
-	// cancels ctx too.
+	// stop leaves the step (the wizard ends the flow).
 	stop()
 }
 
@@ -67,6 +65,9 @@ type kindAbout struct {
 	consent bool
 	// waits says the step waits on Zoho or a browser, with a spinner.
 	waits bool
+	// code says the path trades a code for tokens; the others save
+	// tokens the flow already holds.
+	code bool
 }
 
 // kindAbouts lists every kind's description, in the order offered.
@@ -88,8 +89,8 @@ func kindOf(m model.GrantMethod) grantKind {
 	return kindPasteURL
 }
 
-// pathMsg is a message one attempt's commands answer with; the wizard
-// drops it when that attempt is over.
+// pathMsg is a message of one attempt's flow; the wizard drops it when
+// that attempt is over.
 type pathMsg struct {
 	from grantPath
 	msg  tea.Msg

@@ -1,13 +1,10 @@
 package tui
 
 import (
-	"context"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
-	"ztm/oauth"
 )
 
 // clientCredentialsGrant is Zoho's client-credentials grant for a Self
@@ -16,12 +13,6 @@ import (
 // refresh token comes back: ztm asks again at expiry.
 type clientCredentialsGrant struct {
 	w *wizard
-}
-
-// firstTokenMsg is the answer to the first token request.
-type firstTokenMsg struct {
-	r   oauth.Result
-	err error
 }
 
 func newClientCredentialsGrant(w *wizard) grantPath { return &clientCredentialsGrant{w: w} }
@@ -39,31 +30,14 @@ func (g *clientCredentialsGrant) about() kindAbout {
 		}}
 }
 
-// start asks for the first token with the client's own credentials; at
-// expiry the vault's refresher asks again the same way.
-func (g *clientCredentialsGrant) start(ctx context.Context) tea.Cmd {
-	zoho, p := g.w.c.Cfg.OAuth, g.w.profile
-	p.Token = nil
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		r, err := zoho.ClientCredentials(ctx, p)
-		return tagged(g, firstTokenMsg{r, err})
-	}
-}
+// start shows the wait: the flow asks for the first token with the
+// client's own credentials; at expiry the vault's refresher asks again the
+// same way.
+func (g *clientCredentialsGrant) start() tea.Cmd { return nil }
 
-func (g *clientCredentialsGrant) stop()           {}
-func (g *clientCredentialsGrant) capturing() bool { return false }
-
-func (g *clientCredentialsGrant) update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(firstTokenMsg); ok {
-		if m.err != nil {
-			return g.w.fail(m.err)
-		}
-		return g.w.saveResult(m.r)
-	}
-	return nil
-}
+func (g *clientCredentialsGrant) stop()                  {}
+func (g *clientCredentialsGrant) capturing() bool        { return false }
+func (g *clientCredentialsGrant) update(tea.Msg) tea.Cmd { return nil }
 
 func (g *clientCredentialsGrant) help() []key.Binding { return []key.Binding{g.w.keys.Cancel} }
 

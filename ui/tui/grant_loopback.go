@@ -1,47 +1,26 @@
 package tui
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
-	"ztm/oauth"
+	"ztm/ui/app"
 )
-
-// loopbackWait bounds the wait for the browser to come back: a consent
-// nobody finishes must not hold the port for ever.
-const loopbackWait = 15 * time.Minute
 
 // loopbackGrant is the path for a server-based client registered with a
-// http://localhost redirect: ztm listens there while the person consents.
-// A browser on another machine cannot reach it, so the URL it lands on
-// can be pasted instead.
+// http://localhost redirect: the flow listens there while the person
+// consents. A browser on another machine cannot reach it, so the URL it
+// lands on can be pasted instead (the flow takes whichever comes first).
 type loopbackGrant struct {
-	w        *wizard
-	ctx      context.Context
-	cons     oauth.Consent
-	listener *oauth.Receiver
-	paste    textinput.Model
+	w       *wizard
+	url     string // the consent page, once the flow has made it
+	waiting bool   // the flow listens
+	paste   textinput.Model
 }
-
-// Messages of the loopback path.
-type (
-	listeningMsg struct {
-		r   *oauth.Receiver
-		err error
-	}
-	caughtMsg struct {
-		g   oauth.Grant
-		err error
-	}
-)
 
 func newLoopbackGrant(w *wizard) grantPath { return &loopbackGrant{w: w, paste: newPasteBox(w)} }
 
@@ -50,55 +29,31 @@ func (g *loopbackGrant) pasteBox() *textinput.Model { return &g.paste }
 func (g *loopbackGrant) about() kindAbout {
 	return kindAbout{title: "Server-based, ztm catches the redirect",
 		when:   "ztm listens on localhost while you consent in the browser. For a machine with a browser.",
-		method: model.GrantLoopback, consent: true, waits: true,
+		method: model.GrantLoopback, consent: true, waits: true, code: true,
 		guide: func(w *wizard) []string {
 			return serverGuide(w, w.loopbackRedirect()+", exactly, port included: ztm listens there while you consent")
 		}}
 }
 
-func (g *loopbackGrant) start(ctx context.Context) tea.Cmd {
-	g.ctx = ctx
-	var err error
-	if g.cons, err = g.w.c.Cfg.OAuth.NewConsent(g.w.profile, oauth.ConsentOptions{}); err != nil {
-		return g.w.fail(err)
-	}
-	// Bind the port before the browser opens, or the redirect finds nobody.
-	redirect, state := g.w.profile.RedirectURI, g.cons.State
-	return func() tea.Msg {
-		r, err := oauth.Listen(redirect, state)
-		return tagged(g, listeningMsg{r, err})
-	}
-}
-
-func (g *loopbackGrant) stop() {
-	if g.listener != nil {
-		g.listener.Close()
-		g.listener = nil
-	}
-	g.paste.Blur()
-}
-
+func (g *loopbackGrant) start() tea.Cmd  { return nil }
+func (g *loopbackGrant) stop()           { g.paste.Blur() }
 func (g *loopbackGrant) capturing() bool { return g.paste.Focused() }
 
 func (g *loopbackGrant) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case listeningMsg:
-		if msg.err != nil {
-			return g.w.fail(msg.err)
+	case flowStepMsg:
+		switch msg.step.Stage {
+		case app.StageConsentURL:
+			g.url = msg.step.URL
+		case app.StageBrowser:
+			g.w.browserStep(msg.step, &g.w.keys.CopyURLPlain)
+		case app.StageWaiting:
+			g.waiting = true
 		}
-		g.listener = msg.r
-		return tea.Batch(g.w.openURL(g.cons.URL, &g.w.keys.CopyURLPlain), g.w.c.background(waitCmd(g.ctx, g, msg.r)))
-	case caughtMsg:
-		if errors.Is(msg.err, context.Canceled) {
-			return nil
-		}
-		if errors.Is(msg.err, context.DeadlineExceeded) {
-			return g.w.fail(fmt.Errorf("no answer from the browser in %s: %s", model.FormatRemaining(loopbackWait), hint(g.w.keys.Retry, "start again")))
-		}
-		if msg.err != nil {
-			return g.w.fail(msg.err)
-		}
-		return g.w.exchange(msg.g, g.cons.Verifier, false)
+		return nil
+	case flowAskMsg:
+		g.w.refused(msg)
+		return nil
 	case tea.PasteMsg:
 		g.paste.SetValue(model.CleanPasted(msg.Content))
 		return g.paste.Focus()
@@ -112,7 +67,7 @@ func (g *loopbackGrant) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := g.w.keys
 	if g.paste.Focused() {
 		if key.Matches(msg, k.Submit) {
-			return submitRedirect(g.w, g.paste.Value(), g.cons)
+			return g.w.submitPaste(g.paste.Value())
 		}
 		var cmd tea.Cmd
 		g.paste, cmd = g.paste.Update(msg)
@@ -120,23 +75,13 @@ func (g *loopbackGrant) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.OpenBrowserPlain):
-		return g.w.openURL(g.cons.URL, &k.CopyURLPlain)
+		return g.w.openURL(g.url, &k.CopyURLPlain)
 	case key.Matches(msg, k.CopyURLPlain):
-		return g.w.copyText(g.cons.URL, "consent URL")
+		return g.w.copyText(g.url, "consent URL")
 	case key.Matches(msg, k.PasteInstead):
 		return g.paste.Focus()
 	}
 	return nil
-}
-
-// waitCmd waits for the browser to come back to the receiver.
-func waitCmd(ctx context.Context, from grantPath, r *oauth.Receiver) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, loopbackWait)
-		defer cancel()
-		gr, err := r.Wait(ctx)
-		return tagged(from, caughtMsg{gr, err})
-	}
 }
 
 func (g *loopbackGrant) help() []key.Binding {
@@ -151,9 +96,9 @@ func (g *loopbackGrant) view() string {
 	w, s := g.w, g.w.c.Styles
 	b := newLines(w.width)
 	b.line("Consent in the browser: ztm is listening on " + s.Accent.Render(w.profile.RedirectURI))
-	b.url(g.cons.URL)
+	b.url(g.url)
 	b.blank()
-	if g.listener != nil {
+	if g.waiting {
 		b.line(w.spin.View() + " waiting for Zoho to send the browser back…")
 	}
 	if g.paste.Focused() {

@@ -1,16 +1,12 @@
 package tui
 
 import (
-	"context"
-	"errors"
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
-	"ztm/oauth"
+	"ztm/ui/app"
 )
 
 // pasteGrant is the path for a server-based client whose redirect goes
@@ -18,7 +14,7 @@ import (
 // pastes the URL the browser lands on.
 type pasteGrant struct {
 	w     *wizard
-	cons  oauth.Consent
+	url   string // the consent page, once the flow has made it
 	paste textinput.Model
 }
 
@@ -29,37 +25,41 @@ func (g *pasteGrant) pasteBox() *textinput.Model { return &g.paste }
 func (g *pasteGrant) about() kindAbout {
 	return kindAbout{title: "Server-based, another redirect URI",
 		when:   "your app's redirect: you paste the URL the browser lands on. For an existing web app's client.",
-		method: model.GrantPasteURL, consent: true,
+		method: model.GrantPasteURL, consent: true, code: true,
 		guide: func(w *wizard) []string {
 			return serverGuide(w, "your app's callback URL; type it below exactly as registered")
 		}}
 }
 
-func (g *pasteGrant) start(context.Context) tea.Cmd {
-	var err error
-	if g.cons, err = g.w.c.Cfg.OAuth.NewConsent(g.w.profile, oauth.ConsentOptions{}); err != nil {
-		return g.w.fail(err)
-	}
-	return tea.Batch(g.paste.Focus(), g.w.openURL(g.cons.URL, &g.w.keys.CopyURL))
-}
-
+func (g *pasteGrant) start() tea.Cmd  { return g.paste.Focus() }
 func (g *pasteGrant) stop()           { g.paste.Blur() }
 func (g *pasteGrant) capturing() bool { return true }
 
 func (g *pasteGrant) update(msg tea.Msg) tea.Cmd {
 	k := g.w.keys
 	switch msg := msg.(type) {
+	case flowStepMsg:
+		switch msg.step.Stage {
+		case app.StageConsentURL:
+			g.url = msg.step.URL
+		case app.StageBrowser:
+			g.w.browserStep(msg.step, &k.CopyURL)
+		}
+		return nil
+	case flowAskMsg:
+		g.w.refused(msg)
+		return nil
 	case tea.PasteMsg:
 		g.paste.SetValue(model.CleanPasted(msg.Content))
 		return nil
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, k.Submit):
-			return submitRedirect(g.w, g.paste.Value(), g.cons)
+			return g.w.submitPaste(g.paste.Value())
 		case key.Matches(msg, k.OpenBrowser):
-			return g.w.openURL(g.cons.URL, &k.CopyURL)
+			return g.w.openURL(g.url, &k.CopyURL)
 		case key.Matches(msg, k.CopyURL):
-			return g.w.copyText(g.cons.URL, "consent URL")
+			return g.w.copyText(g.url, "consent URL")
 		}
 		var cmd tea.Cmd
 		g.paste, cmd = g.paste.Update(msg)
@@ -77,41 +77,11 @@ func (g *pasteGrant) view() string {
 	w := g.w
 	b := newLines(w.width)
 	b.line("Open this URL where you are signed in to Zoho, and accept:")
-	b.url(g.cons.URL)
+	b.url(g.url)
 	b.blank()
 	b.line("The browser then lands on " + w.profile.RedirectURI + " (the page may not load: that is fine). Paste the whole URL from the address bar:")
 	b.raw("\n    " + g.paste.View() + "\n")
 	return b.String()
-}
-
-// submitRedirect reads a pasted redirect URL and exchanges its code. A URL
-// that sends the code to a server ztm does not know as Zoho's is still
-// handed to the save, which refuses it before any secret leaves; the
-// wizard then stays on this step with the paste kept.
-func submitRedirect(w *wizard, pasted string, cons oauth.Consent) tea.Cmd {
-	g, err := oauth.ParsePasted(pasted, cons.State, w.c.Cfg.DCs)
-	if err != nil {
-		if errors.Is(err, oauth.ErrAccessDenied) {
-			return w.fail(err)
-		}
-		w.note = err.Error()
-		return nil
-	}
-	return w.exchange(g, cons.Verifier, unknownServer(w, g))
-}
-
-// unknownServer says the grant names an accounts server that is neither
-// the profile's nor any data center's.
-func unknownServer(w *wizard, g oauth.Grant) bool {
-	if g.AccountsServer == "" || sameServer(g.AccountsServer, w.profile.AccountsServer) {
-		return false
-	}
-	_, known := w.c.Cfg.DCs.ByAccountsServer(g.AccountsServer)
-	return !known
-}
-
-func sameServer(a, b string) bool {
-	return strings.EqualFold(model.NormalizeServerURL(a), model.NormalizeServerURL(b))
 }
 
 // serverGuide is the console steps for a server-based client.

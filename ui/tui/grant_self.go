@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -10,7 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
-	"ztm/oauth"
 )
 
 // selfCodeLife is how long a Self Client code can live (the console's
@@ -32,7 +29,7 @@ func (g *selfGrant) pasteBox() *textinput.Model { return &g.paste }
 func (g *selfGrant) about() kindAbout {
 	return kindAbout{title: "Self Client",
 		when:   "no redirect: you generate a code in the console and paste it here. For your own scripts.",
-		method: model.GrantPasteCode, consent: true,
+		method: model.GrantPasteCode, consent: true, code: true,
 		guide: func(*wizard) []string {
 			return []string{
 				"1. Choose Self Client, then Create Now and OK (there is one per account: skip this if you have it).",
@@ -41,7 +38,7 @@ func (g *selfGrant) about() kindAbout {
 		}}
 }
 
-func (g *selfGrant) start(context.Context) tea.Cmd {
+func (g *selfGrant) start() tea.Cmd {
 	g.deadline = g.w.now.Add(selfCodeLife)
 	return g.paste.Focus()
 }
@@ -52,13 +49,17 @@ func (g *selfGrant) capturing() bool { return true }
 func (g *selfGrant) update(msg tea.Msg) tea.Cmd {
 	k := g.w.keys
 	switch msg := msg.(type) {
+	case flowAskMsg:
+		g.w.refused(msg)
+		return nil
 	case tea.PasteMsg:
 		g.paste.SetValue(model.CleanPasted(msg.Content))
 		return nil
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, k.Submit):
-			return g.submit()
+			// The flow reads the code the console showed.
+			return g.w.submitPaste(g.paste.Value())
 		case key.Matches(msg, k.OpenConsole):
 			_, console := g.w.consoleFor()
 			return g.w.openURL(console, nil)
@@ -70,19 +71,6 @@ func (g *selfGrant) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return nil
-}
-
-// submit reads the paste box: the code the console showed.
-func (g *selfGrant) submit() tea.Cmd {
-	gr, err := oauth.ParsePasted(g.paste.Value(), "", g.w.c.Cfg.DCs)
-	if err != nil {
-		if errors.Is(err, oauth.ErrAccessDenied) {
-			return g.w.fail(err)
-		}
-		g.w.note = err.Error()
-		return nil
-	}
-	return g.w.exchange(gr, "", false)
 }
 
 func (g *selfGrant) help() []key.Binding {

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -73,12 +72,14 @@ type wizard struct {
 	note              string // what is wrong, or what happened with the browser or clipboard
 
 	// The grant step: one attempt at a time.
-	path          grantPath
-	cancel        context.CancelFunc
-	profile       model.Profile
-	grants        vault.GrantCount
-	keepOnRefusal bool
-	doing         string // what the exchange step waits for
+	path    grantPath
+	run     *flowRun // the attempt's flow
+	profile model.Profile
+	grants  vault.GrantCount
+	doing   string // what the exchange step waits for
+	// exchNote is what the flow found out before the exchange (a code
+	// from another data center), for the last page.
+	exchNote string
 	// tickGen names the live tick chain: a tick of an older one is not
 	// re-armed.
 	tickGen int

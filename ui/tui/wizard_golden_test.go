@@ -5,6 +5,17 @@ import (
 	"testing"
 )
 
+// portMask replaces a loopback port with PORT0 in a golden screen, also
+// where a long URL wraps in the middle of it.
+func portMask(port int) []string {
+	p, mask := fmt.Sprint(port), "PORT0"
+	out := []string{p, mask}
+	for i := 1; i < len(p) && i < len(mask); i++ {
+		out = append(out, p[:i]+"\n"+p[i:], mask[:i]+"\n"+mask[i:])
+	}
+	return out
+}
+
 // Golden files of wizard screens beyond the shared table in
 // golden_test.go: the client-credentials step, a small window, and the
 // scope picker's filter.

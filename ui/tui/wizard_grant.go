@@ -11,13 +11,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
-	"ztm/oauth"
 	"ztm/vault"
 )
 
 // The grant step: the wizard's part, shared by every grantPath. It starts
-// an attempt, keeps its one tick chain, and exchanges or saves what the
-// path brings back.
+// an attempt's flow (app.GrantFlow, which exchanges and saves), keeps its
+// one tick chain, and reads the flow's messages one at a time.
 
 // Messages of the grant step that are not a path's own.
 type (
@@ -67,12 +66,12 @@ func (w *wizard) enterGrant() tea.Cmd {
 		w.note = err.Error()
 		return nil
 	}
-	w.profile, w.err = p, nil
+	w.profile, w.err, w.exchNote = p, nil, ""
 	w.setStep(wsGrant)
-	ctx, cancel := context.WithCancel(w.c.Ctx)
-	w.cancel = cancel
 	w.path = grantPaths[w.kind](w)
-	cmds := []tea.Cmd{w.path.start(ctx), w.startTicks()}
+	run, read := w.startFlow(w.c.Ctx, w.path)
+	w.run, run.reads = run, 1
+	cmds := []tea.Cmd{w.path.start(), read, w.startTicks()}
 	if w.spinning() {
 		cmds = append(cmds, w.spin.start(w.c))
 	}
@@ -93,12 +92,12 @@ func (w *wizard) tick() tea.Cmd {
 	return w.c.after(time.Second, func(t time.Time) tea.Msg { return wizTickMsg{gen: gen, t: t} })
 }
 
-// stopGrant ends the attempt in progress: its commands' context, its
-// listener, its tick chain.
+// stopGrant ends the attempt in progress: its flow (waiting for it to
+// end, so no listener or poll outlives it), its tick chain.
 func (w *wizard) stopGrant() {
-	if w.cancel != nil {
-		w.cancel()
-		w.cancel = nil
+	if w.run != nil {
+		w.run.stop()
+		w.run = nil
 	}
 	if w.path != nil {
 		w.path.stop()
@@ -154,61 +153,6 @@ func (w *wizard) fail(err error) tea.Cmd {
 	return nil
 }
 
-// exchange trades a grant for tokens and saves, after saying if the code
-// came from another data center than the one chosen. keepOnRefusal says
-// a refusal of the save comes back to this step with what was typed.
-func (w *wizard) exchange(g oauth.Grant, verifier string, keepOnRefusal bool) tea.Cmd {
-	w.note = ""
-	if dc, ok := g.OtherDC(w.profile, w.c.Cfg.DCs); ok {
-		w.note = fmt.Sprintf("the code came from %s, not %s: ztm exchanges it there and keeps the profile in %s", dc.ID, dcLabel(w.profile), dc.ID)
-	}
-	w.keepOnRefusal = keepOnRefusal
-	w.doing = "exchanging the code at " + w.exchangeServer()
-	if !keepOnRefusal {
-		w.stopGrant()
-	}
-	w.step = wsExchange
-	p := w.profile
-	p.Token = nil
-	if w.orig != nil {
-		p.Token = w.orig.Token // so the old refresh token can be retired
-	}
-	return tea.Batch(w.spin.start(w.c), w.saveCmd(p, func(ctx context.Context) (model.Profile, error) {
-		return w.c.App.SaveGrant(ctx, p, g, verifier)
-	}))
-}
-
-// saveResult stores tokens a path already holds (device flow, client
-// credentials).
-func (w *wizard) saveResult(r oauth.Result) tea.Cmd {
-	w.stopGrant()
-	w.step, w.doing = wsExchange, "saving "+w.profile.Name
-	p := w.profile
-	if w.orig != nil {
-		p.Token = w.orig.Token
-	}
-	return tea.Batch(w.spin.start(w.c), w.saveCmd(p, func(ctx context.Context) (model.Profile, error) {
-		return w.c.App.SaveResult(ctx, p, r)
-	}))
-}
-
-// saveCmd renames an edited profile first, then runs save, within
-// opTimeout.
-func (w *wizard) saveCmd(p model.Profile, save func(context.Context) (model.Profile, error)) tea.Cmd {
-	c, s, orig := w.c, w.c.App, w.orig
-	return func() tea.Msg {
-		ctx, cancel := c.withTimeout(opTimeout)
-		defer cancel()
-		if orig != nil {
-			if err := s.Rename(ctx, orig.Name, p.Name); err != nil {
-				return savedProfileMsg{err: err}
-			}
-		}
-		saved, err := save(ctx)
-		return savedProfileMsg{saved, err}
-	}
-}
-
 // saveEdit stores an edit that needs no new consent.
 func (w *wizard) saveEdit(p model.Profile) tea.Cmd {
 	w.setStep(wsExchange)
@@ -226,10 +170,10 @@ func (w *wizard) saveEdit(p model.Profile) tea.Cmd {
 func (w *wizard) grantUpdate(msg wizardMsg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pathMsg:
-		if msg.from != w.path || w.step != wsGrant {
+		if msg.from != w.path || w.run == nil || w.step != wsGrant && w.step != wsExchange {
 			return nil // an attempt that is over
 		}
-		return w.path.update(msg.msg)
+		return w.flowMsg(msg.msg)
 	case wizTickMsg:
 		if msg.gen != w.tickGen {
 			return nil
@@ -300,12 +244,6 @@ func (w *wizard) browserAnswered(msg browserMsg) tea.Cmd {
 
 func (w *wizard) saved(msg savedProfileMsg) tea.Cmd {
 	if msg.err != nil {
-		if w.keepOnRefusal && w.path != nil {
-			// Nothing left ztm: back to the step, with the paste kept.
-			w.keepOnRefusal = false
-			w.step, w.note = wsGrant, msg.err.Error()
-			return nil
-		}
 		return w.fail(msg.err)
 	}
 	w.stopGrant()
