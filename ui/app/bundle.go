@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,19 +65,19 @@ func (b BundleProfile) Profile(dcs model.DataCenters) (model.Profile, error) {
 		ClientCredentials: b.ClientCredentials, SOID: b.SOID, Token: b.Token}
 	if p.DC != "" {
 		if _, ok := dcs.ByID(p.DC); !ok {
-			return p, fmt.Errorf("%s: data center %s is not in the table (%s)", quoteCut(p.Name), quoteCut(p.DC), strings.Join(dcs.IDs(), ", "))
+			return p, fmt.Errorf("%s: data center %s is not in the table (%s)", model.Echo(p.Name), model.Echo(p.DC), strings.Join(dcs.IDs(), ", "))
 		}
 	}
 	if p.APIDomain != "" {
 		if err := model.ValidateServerURL(p.APIDomain); err != nil {
-			return p, fmt.Errorf("%s: api domain: %w", quoteCut(p.Name), err)
+			return p, fmt.Errorf("%s: api domain: %w", model.Echo(p.Name), err)
 		}
 	}
 	if _, err := model.ParseEnvironment(b.Environment); err != nil {
 		return p, err
 	}
 	if err := p.Validate(); err != nil {
-		return p, fmt.Errorf("%s: %w", quoteCut(p.Name), err)
+		return p, fmt.Errorf("%s: %w", model.Echo(p.Name), err)
 	}
 	return p, nil
 }
@@ -117,14 +116,4 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// quoteCut quotes untrusted text for a message: escaped, and cut so that a
-// hostile bundle cannot flood the terminal.
-func quoteCut(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		return strconv.Quote(string(r[:max])) + "…"
-	}
-	return strconv.Quote(s)
 }
