@@ -31,6 +31,10 @@ var (
 	ErrCorrupt = errors.New("vault damaged")
 	// ErrNewerSchema means the vault was written by a newer ztm.
 	ErrNewerSchema = errors.New("vault written by a newer ztm")
+	// ErrLockFailed means the lock could not be taken at all (a directory
+	// in the lock file's place, a read-only disk): the vault cannot be
+	// changed until that is mended.
+	ErrLockFailed = errors.New("the vault's lock cannot be taken")
 	// ErrLockTimeout means another process held the lock for too long.
 	ErrLockTimeout = errors.New("vault is locked by another ztm")
 	// ErrNoProfile means no profile has the given name.

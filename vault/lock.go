@@ -91,7 +91,7 @@ func lockFileOnce(path string) (f *os.File, ok bool, err error) {
 		ok, err := tryLock(f)
 		if err != nil {
 			f.Close()
-			return nil, false, fmt.Errorf("cannot lock %s: %w", path, err)
+			return nil, false, fmt.Errorf("%w: cannot lock %s: %w", ErrLockFailed, path, err)
 		}
 		if !ok || lockStillNamed(f, path) {
 			return f, ok, nil

@@ -15,10 +15,10 @@ import (
 func openLockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("the lock file %s is a symbolic link, which ztm never makes: remove it (rm %s) and try again", path, path)
+		return nil, fmt.Errorf("%w: the lock file %s is a symbolic link, which ztm never makes: remove it (rm %s) and try again", ErrLockFailed, path, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the lock file: %w", err)
+		return nil, fmt.Errorf("%w: cannot open the lock file: %w", ErrLockFailed, err)
 	}
 	return f, nil
 }
@@ -27,13 +27,13 @@ func openLockFile(path string) (*os.File, error) {
 func lockDir(dir string) (*os.File, bool, error) {
 	d, err := os.Open(dir)
 	if err != nil {
-		return nil, false, fmt.Errorf("cannot open the vault directory to lock it: %w", err)
+		return nil, false, fmt.Errorf("%w: cannot open the vault directory to lock it: %w", ErrLockFailed, err)
 	}
 	ok, err := tryLock(d)
 	if err != nil || !ok {
 		d.Close()
 		if err != nil {
-			return nil, false, fmt.Errorf("cannot lock %s: %w", dir, err)
+			return nil, false, fmt.Errorf("%w: cannot lock %s: %w", ErrLockFailed, dir, err)
 		}
 		return nil, false, nil
 	}

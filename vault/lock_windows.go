@@ -15,7 +15,7 @@ import (
 func openLockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the lock file: %w", err)
+		return nil, fmt.Errorf("%w: cannot open the lock file: %w", ErrLockFailed, err)
 	}
 	return f, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -84,23 +83,10 @@ func exitCode(err error) int {
 		errors.Is(err, vault.ErrNotVault), errors.Is(err, vault.ErrCorrupt),
 		errors.Is(err, vault.ErrNewerSchema), errors.Is(err, vault.ErrLockTimeout),
 		errors.Is(err, vault.ErrUnsafeDir),
-		isLockFailure(err):
+		errors.Is(err, vault.ErrLockFailed):
 		return ExitLocked
 	}
 	return ExitUsage
-}
-
-// isLockFailure recognizes the vault's lock file failing to open or lock
-// (a directory in its place, a read-only disk): the vault cannot be
-// changed, which the README files under code 3 with the unlock failures.
-// vault has no sentinel for it; its messages name the lock file.
-func isLockFailure(err error) bool {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && strings.HasSuffix(pe.Path, ".lock") {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "cannot open the lock file") || strings.Contains(msg, "cannot lock ")
 }
 
 // report prints err as one line on stderr and returns its exit code.
