@@ -9,6 +9,7 @@ import (
 	"ztm/model"
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 )
 
 // BenchmarkRefresh200 measures 200 refreshes against the fake with 50 ms
@@ -21,12 +22,10 @@ func BenchmarkRefresh200(b *testing.B) {
 		concurrency = 8
 		perToken    = 8
 	)
-	z := fakezoho.New(fakezoho.Options{Latency: 50 * time.Millisecond})
-	defer z.Close()
-	dcs := z.DataCenters()
-	client := oauth.NewClient(dcs)
-	cl := fakezoho.Client{ID: "1000.BENCHCLIENT0001", Secret: "bench-secret", Type: model.SelfClient, HomeDC: "EU"}
-	z.AddClient(cl)
+	f := fakezohotest.Start(b, fakezohotest.WallClock(), fakezohotest.NoDemoClients(), fakezohotest.Latency(50*time.Millisecond))
+	z := f.Zoho
+	client := oauth.NewClient(f.DCs)
+	cl := f.NewClient("EU", model.SelfClient)
 
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

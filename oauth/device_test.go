@@ -16,23 +16,23 @@ import (
 // phone after a couple of polls, tokens arrive.
 func TestDeviceFlowInEveryDC(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
-	for _, dc := range f.z.IDs() {
+	for _, dc := range f.Zoho.IDs() {
 		t.Run(dc, func(t *testing.T) {
 			p := f.newProfile(t, dc, model.NonBrowserClient, "", false)
 			d, err := f.client.StartDevice(ctx(t), p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Interval != 30*time.Second || d.ExpiresAt.Sub(f.clock.Now()) != 5*time.Minute || d.UserCode == "" ||
-				d.VerificationURL != f.z.URL(dc)+"/oauth/v3/device" {
+			if d.Interval != 30*time.Second || d.ExpiresAt.Sub(f.Clock.Now()) != 5*time.Minute || d.UserCode == "" ||
+				d.VerificationURL != f.Zoho.URL(dc)+"/oauth/v3/device" {
 				t.Errorf("device code = %+v", d)
 			}
-			start := f.clock.Now()
+			start := f.Clock.Now()
 			var polls []oauth.DevicePoll
 			res, err := f.client.PollDevice(ctx(t), p, d, func(dp oauth.DevicePoll) {
 				polls = append(polls, dp)
 				if dp.Attempt == 2 {
-					if err := f.z.ApproveDevice(d.UserCode); err != nil {
+					if err := f.Zoho.ApproveDevice(d.UserCode); err != nil {
 						t.Error(err)
 					}
 				}
@@ -43,10 +43,10 @@ func TestDeviceFlowInEveryDC(t *testing.T) {
 			if len(polls) != 2 || polls[0].Status != "authorization_pending" || polls[0].Next != 30*time.Second {
 				t.Errorf("polls = %+v", polls)
 			}
-			if waited := f.clock.Now().Sub(start); waited != 90*time.Second {
+			if waited := f.Clock.Now().Sub(start); waited != 90*time.Second {
 				t.Errorf("three polls took %v, want 90s at the 30s interval", waited)
 			}
-			if res.Token.RefreshToken == "" || res.AccountsServer != f.z.URL(dc) || !model.HasScope(res.Token.GrantedScopes, "ZohoCRM.modules.ALL") {
+			if res.Token.RefreshToken == "" || res.AccountsServer != f.Zoho.URL(dc) || !model.HasScope(res.Token.GrantedScopes, "ZohoCRM.modules.ALL") {
 				t.Errorf("result = %+v", res)
 			}
 		})
@@ -69,7 +69,7 @@ func TestDeviceSlowDown(t *testing.T) {
 		statuses = append(statuses, dp.Status)
 		last = dp
 		if dp.Status == "authorization_pending" {
-			f.z.ApproveDevice(d.UserCode)
+			f.Zoho.ApproveDevice(d.UserCode)
 		}
 	})
 	if err != nil {
@@ -90,13 +90,13 @@ func TestDeviceSlowDown(t *testing.T) {
 // the US says other_dc and the client carries on polling India.
 func TestDeviceOtherDC(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
-	f.z.AddUser(fakezoho.User{Email: "ravi@example.in", HomeDC: "IN", ZUID: "7"})
+	f.Zoho.AddUser(fakezoho.User{Email: "ravi@example.in", HomeDC: "IN", ZUID: "7"})
 	p := f.newProfile(t, "US", model.NonBrowserClient, "", true)
 	d, err := f.client.StartDevice(ctx(t), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.z.ApproveDeviceAs(d.UserCode, "ravi@example.in"); err != nil {
+	if err := f.Zoho.ApproveDeviceAs(d.UserCode, "ravi@example.in"); err != nil {
 		t.Fatal(err)
 	}
 	var polls []oauth.DevicePoll
@@ -104,10 +104,10 @@ func TestDeviceOtherDC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(polls) != 1 || polls[0].Status != "other_dc" || polls[0].AccountsServer != f.z.URL("IN") {
+	if len(polls) != 1 || polls[0].Status != "other_dc" || polls[0].AccountsServer != f.Zoho.URL("IN") {
 		t.Errorf("polls = %+v", polls)
 	}
-	if res.AccountsServer != f.z.URL("IN") || f.z.RequestsAt("IN", fakezoho.EndpointDeviceToken) != 1 {
+	if res.AccountsServer != f.Zoho.URL("IN") || f.Zoho.RequestsAt("IN", fakezoho.EndpointDeviceToken) != 1 {
 		t.Errorf("tokens from %s, want India", res.AccountsServer)
 	}
 	res.ApplyTo(&p)
@@ -120,10 +120,10 @@ func TestDeviceOtherDC(t *testing.T) {
 // exist in the user's data center, and the message says what to enable.
 func TestDeviceOtherDCNeedsMultiDC(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
-	f.z.AddUser(fakezoho.User{Email: "ravi@example.in", HomeDC: "IN"})
+	f.Zoho.AddUser(fakezoho.User{Email: "ravi@example.in", HomeDC: "IN"})
 	p := f.newProfile(t, "US", model.NonBrowserClient, "", false)
 	d, _ := f.client.StartDevice(ctx(t), p)
-	f.z.ApproveDeviceAs(d.UserCode, "ravi@example.in")
+	f.Zoho.ApproveDeviceAs(d.UserCode, "ravi@example.in")
 	_, err := f.client.PollDevice(ctx(t), p, d, nil)
 	want := "device sign-in: the client id or secret is wrong, or the client is not enabled in IN (invalid_client): you chose US but Zoho sent this grant to IN; enable Multi-DC for the client in the API Console, or choose IN"
 	if err == nil || err.Error() != want {
@@ -135,7 +135,7 @@ func TestDeviceDenied(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "JP", model.NonBrowserClient, "", false)
 	d, _ := f.client.StartDevice(ctx(t), p)
-	f.z.DenyDevice(d.UserCode)
+	f.Zoho.DenyDevice(d.UserCode)
 	_, err := f.client.PollDevice(ctx(t), p, d, nil)
 	if !errors.Is(err, oauth.ErrAccessDenied) || err.Error() != "device sign-in: the sign-in was denied on the verification page (access_denied); start again and approve it" {
 		t.Errorf("denied: %v", err)
@@ -152,11 +152,11 @@ func TestDeviceExpired(t *testing.T) {
 	if !errors.Is(err, oauth.ErrDeviceExpired) || !strings.Contains(err.Error(), "within 5 minutes") {
 		t.Errorf("expired: %v", err)
 	}
-	if n := f.z.Requests(fakezoho.EndpointDeviceToken); n != 10 {
+	if n := f.Zoho.Requests(fakezoho.EndpointDeviceToken); n != 10 {
 		t.Errorf("%d polls in 5 minutes at 30 s, want 10", n)
 	}
 	// Zoho's own "expired" answer (our clock behind theirs) is the same error.
-	f.z.InjectFault(fakezoho.EndpointDeviceToken, fakezoho.Fault{Body: `{"error":"expired"}`})
+	f.Zoho.InjectFault(fakezoho.EndpointDeviceToken, fakezoho.Fault{Body: `{"error":"expired"}`})
 	d2, _ := f.client.StartDevice(ctx(t), p)
 	if _, err := f.client.PollDevice(ctx(t), p, d2, nil); !errors.Is(err, oauth.ErrDeviceExpired) {
 		t.Errorf("Zoho says expired: %v", err)

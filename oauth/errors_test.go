@@ -149,13 +149,13 @@ func TestZohoErrorsTellWhatToDo(t *testing.T) {
 func TestInvalidClientFromAnotherDC(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.ServerClient, "https://example.com/cb", false)
-	f.z.InjectFault(fakezoho.EndpointExchange, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
-	_, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: f.z.URL("IN")}, "")
+	f.Zoho.InjectFault(fakezoho.EndpointExchange, fakezoho.Fault{Body: `{"error":"invalid_client"}`})
+	_, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: secretCode, AccountsServer: f.Zoho.URL("IN")}, "")
 	want := "code exchange: the client id or secret is wrong, or the client is not enabled in IN (invalid_client): you chose EU but Zoho sent this grant to IN; enable Multi-DC for the client in the API Console, or choose IN"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
-	if f.z.RequestsAt("IN", fakezoho.EndpointExchange) != 1 {
+	if f.Zoho.RequestsAt("IN", fakezoho.EndpointExchange) != 1 {
 		t.Error("the exchange did not go to the server the grant named")
 	}
 }
@@ -183,10 +183,10 @@ func TestNetworkErrors(t *testing.T) {
 	})
 	t.Run("connection closed", func(t *testing.T) {
 		f := newFixture(t, fakezoho.Options{})
-		f.z.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{CloseConnection: true})
-		_, err := f.client.Refresh(ctx(t), errProfile(f.z.URL("EU")))
-		wantNetwork(t, err, "could not reach "+strings.TrimPrefix(f.z.URL("EU"), "http://")+": the connection closed before an answer came; check your network or proxy")
-		if n := f.z.Requests(fakezoho.EndpointRefresh); n != 1 {
+		f.Zoho.InjectFault(fakezoho.EndpointRefresh, fakezoho.Fault{CloseConnection: true})
+		_, err := f.client.Refresh(ctx(t), errProfile(f.Zoho.URL("EU")))
+		wantNetwork(t, err, "could not reach "+strings.TrimPrefix(f.Zoho.URL("EU"), "http://")+": the connection closed before an answer came; check your network or proxy")
+		if n := f.Zoho.Requests(fakezoho.EndpointRefresh); n != 1 {
 			t.Errorf("%d refresh requests after a dropped connection, want 1: ztm must not retry", n)
 		}
 	})
@@ -236,7 +236,7 @@ func TestUserInfoAndRevokeErrors(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.SelfClient, "", false)
 	p.Scopes = []string{"ZohoCRM.modules.ALL"}
-	res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.z.SelfClientCode(p.ClientID, "EU", p.Scopes, 0)}, "")
+	res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.Zoho.SelfClientCode(p.ClientID, "EU", p.Scopes, 0)}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestUserInfoAndRevokeErrors(t *testing.T) {
 	if want := "user info: the token lacks the AaaServer.profile.READ scope (OAUTH_SCOPE_MISMATCH); add it to the profile's scopes and consent again"; err == nil || err.Error() != want {
 		t.Errorf("no scope: %v", err)
 	}
-	f.clock.Advance(time.Hour)
+	f.Clock.Advance(time.Hour)
 	_, err = f.client.UserInfo(ctx(t), p, p.Token.AccessToken)
 	if want := "user info: the access token is invalid or expired (INVALID_OAUTHTOKEN); refresh it and try again"; err == nil || err.Error() != want {
 		t.Errorf("expired token: %v", err)

@@ -20,7 +20,7 @@ import (
 func TestRedirectFlowInEveryDC(t *testing.T) {
 	for _, legacy := range []bool{false, true} {
 		f := newFixture(t, fakezoho.Options{Legacy: legacy})
-		for _, dc := range f.z.IDs() {
+		for _, dc := range f.Zoho.IDs() {
 			name := dc
 			if legacy {
 				name += "/legacy"
@@ -34,19 +34,19 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				landed := followConsent(t, consent.URL)
+				landed := f.Consent(consent.URL)
 				if !strings.HasPrefix(landed, "https://example.com/cb?") {
 					t.Fatalf("landed on %q, want the redirect URI", landed)
 				}
 
-				g, err := oauth.ParsePasted("  "+landed+"\n", consent.State, f.dcs)
+				g, err := oauth.ParsePasted("  "+landed+"\n", consent.State, f.DCs)
 				if err != nil {
 					t.Fatalf("ParsePasted: %v", err)
 				}
-				if g.AccountsServer != f.z.URL(dc) || !strings.EqualFold(g.Location, dc) {
+				if g.AccountsServer != f.Zoho.URL(dc) || !strings.EqualFold(g.Location, dc) {
 					t.Errorf("grant names %s (%s), want %s's server", g.AccountsServer, g.Location, dc)
 				}
-				if other, ok := g.OtherDC(p, f.dcs); ok {
+				if other, ok := g.OtherDC(p, f.DCs); ok {
 					t.Errorf("grant from the chosen DC reported as coming from %s", other.ID)
 				}
 
@@ -54,9 +54,9 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Exchange: %v", err)
 				}
-				wantDC, _ := f.dcs.ByID(dc)
-				if res.AccountsServer != f.z.URL(dc) || res.APIDomain != wantDC.APIDomain {
-					t.Errorf("result server %s, api domain %s; want %s, %s", res.AccountsServer, res.APIDomain, f.z.URL(dc), wantDC.APIDomain)
+				wantDC, _ := f.DCs.ByID(dc)
+				if res.AccountsServer != f.Zoho.URL(dc) || res.APIDomain != wantDC.APIDomain {
+					t.Errorf("result server %s, api domain %s; want %s, %s", res.AccountsServer, res.APIDomain, f.Zoho.URL(dc), wantDC.APIDomain)
 				}
 				tok := res.Token
 				if tok.RefreshToken == "" || tok.Health != model.HealthOK || tok.TokenType != "Bearer" {
@@ -70,20 +70,20 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 				}
 				res.ApplyTo(&p)
 
-				f.clock.Advance(55 * time.Minute)
-				before := f.z.RequestsAt(dc, fakezoho.EndpointRefresh)
+				f.Clock.Advance(55 * time.Minute)
+				before := f.Zoho.RequestsAt(dc, fakezoho.EndpointRefresh)
 				ref, err := f.client.Refresh(ctx(t), p)
 				if err != nil {
 					t.Fatalf("Refresh: %v", err)
 				}
-				if n := f.z.RequestsAt(dc, fakezoho.EndpointRefresh) - before; n != 1 {
+				if n := f.Zoho.RequestsAt(dc, fakezoho.EndpointRefresh) - before; n != 1 {
 					t.Errorf("refresh made %d requests, want exactly 1", n)
 				}
 				rt := ref.Token
 				if rt.AccessToken == tok.AccessToken || rt.RefreshToken != tok.RefreshToken {
 					t.Errorf("refresh must bring a new access token and keep the refresh token")
 				}
-				if !rt.LastRefreshAt.Equal(f.clock.Now()) || !rt.ExpiresAt.Equal(f.clock.Now().Add(time.Hour)) {
+				if !rt.LastRefreshAt.Equal(f.Clock.Now()) || !rt.ExpiresAt.Equal(f.Clock.Now().Add(time.Hour)) {
 					t.Errorf("refresh stamped %v / %v, want now and now+1h", rt.LastRefreshAt, rt.ExpiresAt)
 				}
 				ref.ApplyTo(&p)
@@ -102,7 +102,7 @@ func TestRedirectFlowInEveryDC(t *testing.T) {
 				if err := f.client.Revoke(ctx(t), p, p.Token.RefreshToken); err != nil {
 					t.Fatalf("Revoke: %v", err)
 				}
-				if f.z.ValidAccessToken(p.Token.AccessToken) {
+				if f.Zoho.ValidAccessToken(p.Token.AccessToken) {
 					t.Error("revoking the refresh token left its access token alive")
 				}
 				_, err = f.client.Refresh(ctx(t), p)
@@ -150,7 +150,7 @@ func TestLoopbackFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Exchange: %v", err)
 	}
-	if res.AccountsServer != f.z.URL("EU") || res.Token.RefreshToken == "" {
+	if res.AccountsServer != f.Zoho.URL("EU") || res.Token.RefreshToken == "" {
 		t.Errorf("result = %+v", res)
 	}
 }
@@ -159,11 +159,11 @@ func TestLoopbackFlow(t *testing.T) {
 // it, quotes and all; no redirect URI is involved.
 func TestSelfClientFlow(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
-	for _, dc := range f.z.IDs() {
+	for _, dc := range f.Zoho.IDs() {
 		t.Run(dc, func(t *testing.T) {
 			p := f.newProfile(t, dc, model.SelfClient, "", false)
-			code := f.z.SelfClientCode(p.ClientID, dc, p.Scopes, 3*time.Minute)
-			g, err := oauth.ParsePasted(" \""+code+"\"\n", "", f.dcs)
+			code := f.Zoho.SelfClientCode(p.ClientID, dc, p.Scopes, 3*time.Minute)
+			g, err := oauth.ParsePasted(" \""+code+"\"\n", "", f.DCs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,18 +186,18 @@ func TestSelfClientFlow(t *testing.T) {
 // Zoho sends them home, and the code must be exchanged in India.
 func TestConsentMovesToHomeDC(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
-	f.z.AddUser(fakezoho.User{Email: "priya@example.in", HomeDC: "IN", ZUID: "42"})
-	f.z.SignIn("priya@example.in")
+	f.Zoho.AddUser(fakezoho.User{Email: "priya@example.in", HomeDC: "IN", ZUID: "42"})
+	f.Zoho.SignIn("priya@example.in")
 	p := f.newProfile(t, "US", model.ServerClient, "https://example.com/cb", true)
 	consent, err := f.client.NewConsent(p, oauth.ConsentOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := oauth.ParsePasted(followConsent(t, consent.URL), consent.State, f.dcs)
+	g, err := oauth.ParsePasted(f.Consent(consent.URL), consent.State, f.DCs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, ok := g.OtherDC(p, f.dcs)
+	other, ok := g.OtherDC(p, f.DCs)
 	if !ok || other.ID != "IN" {
 		t.Fatalf("OtherDC = %v, %v; want IN", other.ID, ok)
 	}
@@ -205,7 +205,7 @@ func TestConsentMovesToHomeDC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.AccountsServer != f.z.URL("IN") || f.z.RequestsAt("IN", fakezoho.EndpointExchange) != 1 {
+	if res.AccountsServer != f.Zoho.URL("IN") || f.Zoho.RequestsAt("IN", fakezoho.EndpointExchange) != 1 {
 		t.Errorf("exchanged at %s, want India's server", res.AccountsServer)
 	}
 	res.ApplyTo(&p)
@@ -220,8 +220,8 @@ func TestConsentMovesToHomeDC(t *testing.T) {
 func TestWrongDCSaysWhichDC(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "EU", model.SelfClient, "", false)
-	code := f.z.SelfClientCode(p.ClientID, "EU", p.Scopes, 0)
-	p.DC, p.AccountsServer = "US", f.z.URL("US")
+	code := f.Zoho.SelfClientCode(p.ClientID, "EU", p.Scopes, 0)
+	p.DC, p.AccountsServer = "US", f.Zoho.URL("US")
 	_, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: code}, "")
 	var e *oauth.Error
 	if !errors.As(err, &e) || e.Code != "invalid_client" {
@@ -237,7 +237,7 @@ func TestCodesAreSingleUseAndExpire(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "AU", model.SelfClient, "", false)
 
-	code := f.z.SelfClientCode(p.ClientID, "AU", p.Scopes, 3*time.Minute)
+	code := f.Zoho.SelfClientCode(p.ClientID, "AU", p.Scopes, 3*time.Minute)
 	if _, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: code}, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -249,8 +249,8 @@ func TestCodesAreSingleUseAndExpire(t *testing.T) {
 		t.Error("an expired grant code is not a revoked refresh token")
 	}
 
-	code = f.z.SelfClientCode(p.ClientID, "AU", p.Scopes, 3*time.Minute)
-	f.clock.Advance(3*time.Minute + time.Second)
+	code = f.Zoho.SelfClientCode(p.ClientID, "AU", p.Scopes, 3*time.Minute)
+	f.Clock.Advance(3*time.Minute + time.Second)
 	if _, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: code}, ""); err == nil || !strings.Contains(err.Error(), "generate a new code") {
 		t.Errorf("expired code: %v", err)
 	}
@@ -258,11 +258,11 @@ func TestCodesAreSingleUseAndExpire(t *testing.T) {
 	// A redirect code lives two minutes.
 	sp := f.newProfile(t, "AU", model.ServerClient, "https://example.com/cb", false)
 	consent, _ := f.client.NewConsent(sp, oauth.ConsentOptions{})
-	g, err := oauth.ParsePasted(followConsent(t, consent.URL), consent.State, f.dcs)
+	g, err := oauth.ParsePasted(f.Consent(consent.URL), consent.State, f.DCs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(2*time.Minute + time.Second)
+	f.Clock.Advance(2*time.Minute + time.Second)
 	if _, err := f.client.Exchange(ctx(t), sp, g, ""); err == nil || !strings.Contains(err.Error(), "invalid_code") {
 		t.Errorf("redirect code after 2 minutes: %v", err)
 	}
@@ -273,13 +273,13 @@ func TestCodesAreSingleUseAndExpire(t *testing.T) {
 func TestThrottledAfterTenRefreshes(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "JP", model.SelfClient, "", false)
-	res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.z.SelfClientCode(p.ClientID, "JP", p.Scopes, 0)}, "")
+	res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.Zoho.SelfClientCode(p.ClientID, "JP", p.Scopes, 0)}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.ApplyTo(&p)
 	for i := range 10 {
-		f.clock.Advance(time.Second)
+		f.Clock.Advance(time.Second)
 		if _, err := f.client.Refresh(ctx(t), p); err != nil {
 			t.Fatalf("refresh %d: %v", i+1, err)
 		}
@@ -294,10 +294,10 @@ func TestThrottledAfterTenRefreshes(t *testing.T) {
 	if errors.Is(err, model.ErrRefreshRevoked) {
 		t.Error("throttling must not look like a revoked token")
 	}
-	if n := f.z.Requests(fakezoho.EndpointRefresh); n != 11 {
+	if n := f.Zoho.Requests(fakezoho.EndpointRefresh); n != 11 {
 		t.Errorf("%d refresh requests, want 11 (no retries)", n)
 	}
-	f.clock.Advance(10 * time.Minute)
+	f.Clock.Advance(10 * time.Minute)
 	if _, err := f.client.Refresh(ctx(t), p); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
@@ -310,13 +310,13 @@ func TestTwentyFirstRefreshTokenDeletesOldest(t *testing.T) {
 	p := f.newProfile(t, "CA", model.SelfClient, "", false)
 	var tokens []model.Token
 	for range 21 {
-		res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.z.SelfClientCode(p.ClientID, "CA", p.Scopes, 0)}, "")
+		res, err := f.client.Exchange(ctx(t), p, oauth.Grant{Code: f.Zoho.SelfClientCode(p.ClientID, "CA", p.Scopes, 0)}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		tokens = append(tokens, res.Token)
 	}
-	if n := f.z.RefreshTokens(p.ClientID, fakezoho.DefaultUser("CA")); n != 20 {
+	if n := f.Zoho.RefreshTokens(p.ClientID, fakezoho.DefaultUser("CA")); n != 20 {
 		t.Errorf("user holds %d refresh tokens, want 20", n)
 	}
 	first, second := p, p
@@ -333,8 +333,8 @@ func TestRefreshWithoutRefreshToken(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "US", model.SelfClient, "", false)
 	_, err := f.client.Refresh(ctx(t), p)
-	if !errors.Is(err, oauth.ErrNoRefreshToken) || f.z.Requests(fakezoho.EndpointRefresh) != 0 {
-		t.Errorf("err = %v after %d requests; want ErrNoRefreshToken and no request", err, f.z.Requests(fakezoho.EndpointRefresh))
+	if !errors.Is(err, oauth.ErrNoRefreshToken) || f.Zoho.Requests(fakezoho.EndpointRefresh) != 0 {
+		t.Errorf("err = %v after %d requests; want ErrNoRefreshToken and no request", err, f.Zoho.Requests(fakezoho.EndpointRefresh))
 	}
 }
 
@@ -344,7 +344,7 @@ func TestOnlineAccessHasNoRefreshToken(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{})
 	p := f.newProfile(t, "UK", model.ServerClient, "https://example.com/cb", false)
 	consent, _ := f.client.NewConsent(p, oauth.ConsentOptions{AccessType: "online"})
-	g, err := oauth.ParsePasted(followConsent(t, consent.URL), consent.State, f.dcs)
+	g, err := oauth.ParsePasted(f.Consent(consent.URL), consent.State, f.DCs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,14 +361,14 @@ func TestDeniedConsent(t *testing.T) {
 	f := newFixture(t, fakezoho.Options{Consent: fakezoho.AutoDeny})
 	p := f.newProfile(t, "SA", model.ServerClient, "https://example.com/cb", false)
 	consent, _ := f.client.NewConsent(p, oauth.ConsentOptions{})
-	g, err := oauth.ParsePasted(followConsent(t, consent.URL), consent.State, f.dcs)
+	g, err := oauth.ParsePasted(f.Consent(consent.URL), consent.State, f.DCs)
 	if !errors.Is(err, oauth.ErrAccessDenied) || g.Error != "access_denied" {
 		t.Fatalf("ParsePasted = %+v, %v; want access_denied", g, err)
 	}
 	if !strings.Contains(err.Error(), "choose Accept") {
 		t.Errorf("message %q", err)
 	}
-	if _, err := f.client.Exchange(ctx(t), p, g, ""); !errors.Is(err, oauth.ErrAccessDenied) || f.z.Requests(fakezoho.EndpointExchange) != 0 {
+	if _, err := f.client.Exchange(ctx(t), p, g, ""); !errors.Is(err, oauth.ErrAccessDenied) || f.Zoho.Requests(fakezoho.EndpointExchange) != 0 {
 		t.Errorf("exchanging a denied grant: %v", err)
 	}
 }

@@ -82,6 +82,13 @@ func LocalAPI() Option {
 	return func(c *config) { c.opts.LocalAPIDomain = true }
 }
 
+// Latency makes the fake wait d, in real time, before every answer, like
+// a distant server: for benchmarks and for tests of what a person sees
+// while a request is under way.
+func Latency(d time.Duration) Option {
+	return func(c *config) { c.opts.Latency = d }
+}
+
 // Start runs a fake Zoho for t on loopback ports and stops it when t ends.
 func Start(t testing.TB, opts ...Option) *Fixture {
 	t.Helper()
