@@ -44,6 +44,7 @@ type Fixture struct {
 type config struct {
 	opts  fakezoho.Options
 	start time.Time
+	skew  time.Duration
 	wall  bool
 	demo  bool
 }
@@ -89,6 +90,14 @@ func Latency(d time.Duration) Option {
 	return func(c *config) { c.opts.Latency = d }
 }
 
+// Skew sets the fake's clock d ahead of the fixture's (behind, when d is
+// negative), for tests of what ztm does when Zoho's clock and the
+// machine's disagree. [Fixture.Now] and [Fixture.Clock] stay the
+// machine's time; the fake reads that plus d.
+func Skew(d time.Duration) Option {
+	return func(c *config) { c.skew = d }
+}
+
 // Start runs a fake Zoho for t on loopback ports and stops it when t ends.
 func Start(t testing.TB, opts ...Option) *Fixture {
 	t.Helper()
@@ -100,6 +109,12 @@ func Start(t testing.TB, opts ...Option) *Fixture {
 	if !cfg.wall && cfg.opts.Now == nil {
 		f.Clock = NewClock(cfg.start)
 		cfg.opts.Now = f.Clock.Now
+	}
+	if skew, now := cfg.skew, cfg.opts.Now; skew != 0 {
+		if now == nil {
+			now = time.Now
+		}
+		cfg.opts.Now = func() time.Time { return now().Add(skew) }
 	}
 	f.Zoho = fakezoho.New(cfg.opts)
 	t.Cleanup(f.Zoho.Close)
@@ -130,6 +145,19 @@ func (f *Fixture) DC(id string) model.DataCenter {
 		f.t.Fatalf("fakezohotest: no data center %q", id)
 	}
 	return dc
+}
+
+// DataCentersEnv is the variable ztm reads the data-center table's file
+// from (oauth.DataCentersEnv; spelled out here so that package oauth's own
+// tests can use the fixture).
+const DataCentersEnv = "ZTM_DATACENTERS"
+
+// Env is what a ztm process started by the test needs in its environment
+// to reach the fake instead of Zoho: ZTM_DATACENTERS naming
+// [Fixture.DataCentersFile]. Append it to the child's environment.
+func (f *Fixture) Env() []string {
+	f.t.Helper()
+	return []string{DataCentersEnv + "=" + f.DataCentersFile()}
 }
 
 // DataCentersFile writes the data-center table, pointing at the fake, to

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"ztm/model"
+	"ztm/oauth"
 	"ztm/oauth/fakezoho"
 	"ztm/oauth/fakezoho/fakezohotest"
 )
@@ -191,5 +193,70 @@ func TestConsentFollowsTheFakeToTheRedirect(t *testing.T) {
 	tok, _ := f.Exchange("EU", cl, got.Get("code"))
 	if !f.Zoho.ValidRefreshToken(tok.RefreshToken) {
 		t.Error("the code from consent did not exchange")
+	}
+}
+
+func TestEnvPointsAProcessAtTheFake(t *testing.T) {
+	f := fakezohotest.Start(t)
+	env := f.Env()
+	if fakezohotest.DataCentersEnv != oauth.DataCentersEnv || len(env) != 1 || env[0] != oauth.DataCentersEnv+"="+f.DataCentersFile() {
+		t.Fatalf("Env() = %q", env)
+	}
+	// What a ztm process does with it: the table it loads is the fake's.
+	name, value, _ := strings.Cut(env[0], "=")
+	dcs, err := oauth.LoadDataCenters(func(k string) string {
+		if k == name {
+			return value
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range f.Zoho.IDs() {
+		if dc, ok := dcs.ByID(id); !ok || dc.AccountsServer != f.Zoho.URL(id) {
+			t.Errorf("%s loads as %+v", id, dc)
+		}
+	}
+}
+
+func TestSkewSetsTheFakeAheadOfTheFixture(t *testing.T) {
+	for _, skew := range []time.Duration{3 * time.Minute, -90 * time.Second} {
+		f := fakezohotest.Start(t, fakezohotest.Skew(skew))
+		if !f.Now().Equal(fakezohotest.Epoch) {
+			t.Errorf("the fixture's own time moved to %v", f.Now())
+		}
+		f.Clock.Advance(time.Hour)
+		if got := zohoDate(t, f); !got.Equal(fakezohotest.Epoch.Add(time.Hour + skew)) {
+			t.Errorf("skew %s: the fake reads %v, want the fixture's clock plus the skew", skew, got)
+		}
+	}
+	wall := fakezohotest.Start(t, fakezohotest.WallClock(), fakezohotest.Skew(time.Hour))
+	if ahead := zohoDate(t, wall).Sub(time.Now()); ahead < 59*time.Minute || ahead > 61*time.Minute {
+		t.Errorf("on the wall clock the fake is %s ahead, want an hour", ahead)
+	}
+}
+
+// zohoDate is the time the fake's Date header says.
+func zohoDate(t *testing.T, f *fakezohotest.Fixture) time.Time {
+	t.Helper()
+	resp, err := http.Get(f.Zoho.URL("EU") + "/oauth/serverinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestLatencyDelaysEveryAnswer(t *testing.T) {
+	f := fakezohotest.Start(t, fakezohotest.Latency(150*time.Millisecond))
+	begin := time.Now()
+	zohoDate(t, f)
+	if took := time.Since(begin); took < 150*time.Millisecond {
+		t.Errorf("the answer took %s, want at least the 150ms latency", took)
 	}
 }
