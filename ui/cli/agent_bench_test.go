@@ -156,7 +156,7 @@ func BenchmarkTokenThroughAgentInProcess(b *testing.B) {
 	w.startAgent()
 	w.run("unlock").want(b, 0)
 	var out bytes.Buffer
-	e := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.clock.Now}
+	e := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.fx.Now}
 	for b.Loop() {
 		out.Reset()
 		if code := Main([]string{"token", "crm-0050"}, e); code != 0 || !strings.HasPrefix(out.String(), testAccess) {

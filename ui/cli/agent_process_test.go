@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app/service"
 	"ztm/vault"
 )
@@ -24,10 +25,9 @@ import (
 // newWallClockPassphraseWorld is newPassphraseWorld on the real clock, for
 // tests that run the ztm binary.
 func newWallClockPassphraseWorld(t testing.TB) *world {
-	clk := &clock{wall: true}
-	w := newBareWorldClock(t, clk.Now, clk)
+	w := newBareWorld(t, fakezohotest.WallClock())
 	w.paths.Identity = filepath.Join(w.dir, vault.PassphraseIdentity)
-	v, err := vault.Create(w.paths, vault.CreateOptions{Passphrase: testPassword, ScryptWorkFactor: testWorkFactor}, vault.Options{Now: w.clock.Now})
+	v, err := vault.Create(w.paths, vault.CreateOptions{Passphrase: testPassword, ScryptWorkFactor: testWorkFactor}, vault.Options{Now: w.fx.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +211,7 @@ func TestServeKilledDuringARefresh(t *testing.T) {
 	}
 
 	_, url = startServe(t, bin, w.environ())
-	clk := &clock{wall: true}
-	ci := newBareWorldClock(t, clk.Now, clk) // no vault, no key
+	ci := newBareWorld(t, fakezohotest.WallClock()) // no vault, no key
 	home := t.TempDir()
 	env := append(ci.environ(), "HOME="+home, "ZTM_SERVER_TOKEN="+cred)
 	r := runBinary(t, bin, env, "token", "crm", "--server", url)

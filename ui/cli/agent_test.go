@@ -53,7 +53,7 @@ func (w *world) startAgent() *service.Service {
 
 func (w *world) startAgentFor(p vault.Paths) *service.Service {
 	w.t.Helper()
-	env := app.Env{Now: w.clock.Now, Getenv: w.getenv}
+	env := app.Env{Now: w.fx.Now, Getenv: w.getenv}
 	svc := service.New(service.Options{Env: env, Paths: p, Idle: service.DefaultIdle, Max: service.DefaultMax,
 		Log: slog.New(slog.NewJSONHandler(&syncBuffer{}, nil)), Tick: make(chan time.Time)})
 	ln, err := service.ListenAgent(w.env[service.EnvAgentSock], os.Getuid(), nil)
@@ -287,7 +287,7 @@ func TestAgentKeyFuncOpensTheVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := vault.Open(w.paths, k, vault.Options{Now: w.clock.Now})
+	v, err := vault.Open(w.paths, k, vault.Options{Now: w.fx.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,29 +14,18 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app"
 	"ztm/ui/app/service"
 	"ztm/ui/tui"
 	"ztm/vault"
 )
 
-// useLocalAPI points the world's data centers at a fake whose API hosts
-// are its own, so `ztm api` and the proxy reach the fake, never Zoho.
-func useLocalAPI(w *world) {
-	w.t.Helper()
-	z := fakezoho.New(fakezoho.Options{Now: w.clock.Now, LocalAPIDomain: true})
-	w.t.Cleanup(z.Close)
-	z.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
-	w.zoho, w.dcs = z, z.DataCenters()
-	writeDataCenters(w.t, w.env[oauth.DataCentersEnv], w.dcs.All())
-}
-
+// newAPIWorld is a world whose fake names its own API hosts as
+// api_domain, so `ztm api` and the proxy reach the fake, never Zoho.
 func newAPIWorld(t *testing.T) *world {
-	w := newWorld(t)
-	useLocalAPI(w)
-	return w
+	return newWorld(t, fakezohotest.LocalAPI())
 }
 
 func withScopes(s ...string) profileOpt { return func(p *model.Profile) { p.Scopes = s } }
@@ -56,7 +45,7 @@ func (w *world) runTTY(args ...string) result {
 	w.t.Helper()
 	var out, errb bytes.Buffer
 	e := Env{
-		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: w.getenv, Now: w.clock.Now,
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: w.getenv, Now: w.fx.Now,
 		StdoutIsTerminal: true,
 		RunTUI:           func(context.Context, tui.Config) error { return errors.New("no TUI in tests") },
 	}
@@ -143,8 +132,7 @@ func TestAPIExitCodesFollowTheStatus(t *testing.T) {
 }
 
 func TestAPIForeignHostIsRefusedBeforeTheVaultIsOpened(t *testing.T) {
-	w := newPassphraseWorld(t)
-	useLocalAPI(w)
+	w := newPassphraseWorld(t, fakezohotest.LocalAPI())
 	w.add("crm-eu")
 	delete(w.env, vault.EnvPassphrase) // opening the vault would now fail
 	for _, target := range []string{"https://evil.example.com/crm/v8/org", "http://127.0.0.1:9/x"} {
@@ -222,7 +210,7 @@ func startAgent(t *testing.T, w *world) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "s", "agent.sock")
-	svc := service.New(service.Options{Env: app.Env{Now: w.clock.Now, Getenv: w.getenv}, Paths: w.paths, Log: slog.New(slog.DiscardHandler)})
+	svc := service.New(service.Options{Env: app.Env{Now: w.fx.Now, Getenv: w.getenv}, Paths: w.paths, Log: slog.New(slog.DiscardHandler)})
 	if err := svc.Unlock(func() (string, error) { return testPassword, nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -238,8 +226,7 @@ func startAgent(t *testing.T, w *world) {
 }
 
 func TestAPIThroughTheAgentNeedsNoPassphrase(t *testing.T) {
-	w := newPassphraseWorld(t)
-	useLocalAPI(w)
+	w := newPassphraseWorld(t, fakezohotest.LocalAPI())
 	p := w.addLive("crm-eu")
 	startAgent(t, w)
 	delete(w.env, vault.EnvPassphrase)

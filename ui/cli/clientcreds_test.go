@@ -16,7 +16,7 @@ import (
 // ccProfile is a client-credentials profile of client id whose access
 // token, from an earlier session, expired a minute ago.
 func (w *world) ccProfile(name, id string) model.Profile {
-	now := w.clock.Now()
+	now := w.fx.Now()
 	return model.Profile{
 		Name: name, DC: "EU", AccountsServer: w.zoho.URL("EU"), APIDomain: "https://www.zohoapis.eu",
 		ClientType: model.SelfClient, ClientCredentials: true, ClientID: id, ClientSecret: testSecret,

@@ -8,21 +8,15 @@ import (
 	"time"
 
 	"ztm/model"
-	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/vault"
 )
 
 // newSkewedAPIWorld is newAPIWorld with Zoho's clock skew ahead of ours.
 func newSkewedAPIWorld(t *testing.T, skew time.Duration) *world {
 	t.Helper()
-	w := newWorld(t)
-	z := fakezoho.New(fakezoho.Options{Now: func() time.Time { return w.clock.Now().Add(skew) }, LocalAPIDomain: true})
-	t.Cleanup(z.Close)
-	z.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
-	w.zoho, w.dcs = z, z.DataCenters()
-	writeDataCenters(t, w.env[oauth.DataCentersEnv], w.dcs.All())
-	return w
+	return newWorld(t, fakezohotest.LocalAPI(), fakezohotest.Skew(skew))
 }
 
 // live seeds a profile whose tokens the fake issued: a refresh token

@@ -13,6 +13,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 )
 
 // The grant clients of the pseudo-terminal tests, registered with the
@@ -28,13 +29,7 @@ const (
 // loopback redirect, a Non-browser client and a client-credentials one.
 func newGrantWorld(t *testing.T) (*world, string) {
 	t.Helper()
-	clk := &clock{wall: true}
-	w := newBareWorldClock(t, clk.Now, clk)
-	w.zoho = fakezoho.New(fakezoho.Options{DeviceInterval: time.Second})
-	t.Cleanup(w.zoho.Close)
-	w.dcs = w.zoho.DataCenters()
-	writeDataCenters(t, w.env["ZTM_DATACENTERS"], w.dcs.All())
-	w.zoho.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
+	w := newBareWorld(t, fakezohotest.WallClock(), fakezohotest.WithOptions(func(o *fakezoho.Options) { o.DeviceInterval = time.Second }))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

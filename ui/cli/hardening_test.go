@@ -126,7 +126,7 @@ func TestExportRefusesBinaryOnATerminal(t *testing.T) {
 	w := fourProfiles(t)
 	key := newAgeKey(t, true)
 	var out strings.Builder
-	e := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.clock.Now, StdoutIsTerminal: true}
+	e := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.fx.Now, StdoutIsTerminal: true}
 	if code := Main([]string{"export", "crm-eu", "--to", key.recipient}, e); code != 1 ||
 		!strings.Contains(out.String(), "stdout is a terminal: write it to a file with -o FILE, or as text with --armor") ||
 		strings.Contains(out.String(), "age-encryption.org") {

@@ -17,6 +17,7 @@ import (
 	"ztm/model"
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app/service"
 	"ztm/ui/tui"
 	"ztm/vault"
@@ -39,35 +40,15 @@ const (
 	testBundlePwd = "bundle-passphrase-8c1d"
 )
 
-// clock is the injected time, shared by the commands and the fake Zoho.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-	// wall makes it the real clock, for worlds shared with other processes.
-	wall bool
-}
-
-func (c *clock) Now() time.Time {
-	if c.wall {
-		return time.Now()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // world is one user's machine: a vault in a temp dir, a fake Zoho that
 // every data center points at (through ZTM_DATACENTERS), a clock and an
 // environment. Commands run in-process through Main.
 type world struct {
-	t     testing.TB
-	clock *clock
+	t testing.TB
+	// fx is the fake Zoho and its clock; zoho and dcs are its fake and
+	// table, clock its clock (nil in a wall-clock world).
+	fx    *fakezohotest.Fixture
+	clock *fakezohotest.Clock
 	zoho  *fakezoho.Cluster
 	dcs   model.DataCenters
 	dir   string
@@ -88,22 +69,21 @@ type world struct {
 }
 
 // newWorld makes a key-file vault (identity.txt, no passphrase) and a fake
-// Zoho on the injected clock.
-func newWorld(t testing.TB) *world {
-	return newKeyFileWorld(newBareWorld(t))
+// Zoho on the injected clock; opts change the fake (LocalAPI, Skew...).
+func newWorld(t testing.TB, opts ...fakezohotest.Option) *world {
+	return newKeyFileWorld(newBareWorld(t, opts...))
 }
 
 // newWallClockWorld is newWorld on the real clock, for tests that run the
 // ztm binary: other processes cannot share an injected clock.
-func newWallClockWorld(t testing.TB) *world {
-	clk := &clock{wall: true}
-	return newKeyFileWorld(newBareWorldClock(t, clk.Now, clk))
+func newWallClockWorld(t testing.TB, opts ...fakezohotest.Option) *world {
+	return newWorld(t, append([]fakezohotest.Option{fakezohotest.WallClock()}, opts...)...)
 }
 
 func newKeyFileWorld(w *world) *world {
 	t := w.t
 	w.paths.Identity = filepath.Join(w.dir, vault.KeyFileIdentity)
-	v, err := vault.Create(w.paths, vault.CreateOptions{GenerateKeyFile: true}, vault.Options{Now: w.clock.Now})
+	v, err := vault.Create(w.paths, vault.CreateOptions{GenerateKeyFile: true}, vault.Options{Now: w.fx.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,10 +93,10 @@ func newKeyFileWorld(w *world) *world {
 
 // newPassphraseWorld makes a vault in passphrase mode (identity.age) with
 // testPassword and a cheap scrypt.
-func newPassphraseWorld(t testing.TB) *world {
-	w := newBareWorld(t)
+func newPassphraseWorld(t testing.TB, opts ...fakezohotest.Option) *world {
+	w := newBareWorld(t, opts...)
 	w.paths.Identity = filepath.Join(w.dir, vault.PassphraseIdentity)
-	v, err := vault.Create(w.paths, vault.CreateOptions{Passphrase: testPassword, ScryptWorkFactor: testWorkFactor}, vault.Options{Now: w.clock.Now})
+	v, err := vault.Create(w.paths, vault.CreateOptions{Passphrase: testPassword, ScryptWorkFactor: testWorkFactor}, vault.Options{Now: w.fx.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,29 +106,20 @@ func newPassphraseWorld(t testing.TB) *world {
 }
 
 // newBareWorld is a world with the fake and the environment but no vault.
-func newBareWorld(t testing.TB) *world {
+// The fake's clock starts at start unless opts say otherwise (WallClock
+// for tests that run the real binary, which cannot share an injected one).
+func newBareWorld(t testing.TB, opts ...fakezohotest.Option) *world {
 	t.Helper()
-	clk := &clock{t: start}
-	return newBareWorldClock(t, clk.Now, clk)
-}
-
-// newBareWorldClock is newBareWorld on any clock (the wall clock for tests
-// that run the real binary, which cannot share an injected one).
-func newBareWorldClock(t testing.TB, now func() time.Time, clk *clock) *world {
-	t.Helper()
-	z := fakezoho.New(fakezoho.Options{Now: now})
-	t.Cleanup(z.Close)
-	z.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
+	fx := fakezohotest.Start(t, append([]fakezohotest.Option{fakezohotest.At(start), fakezohotest.NoDemoClients()}, opts...)...)
+	fx.Zoho.AddClient(fakezoho.Client{ID: testClientID, Secret: testSecret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
 	base := t.TempDir()
 	dir := filepath.Join(base, "ztm")
 	w := &world{
-		t: t, clock: clk, zoho: z, dcs: z.DataCenters(), dir: dir,
+		t: t, fx: fx, clock: fx.Clock, zoho: fx.Zoho, dcs: fx.DCs, dir: dir,
 		env:           map[string]string{},
 		refreshTokens: map[string]string{},
 	}
-	dcFile := filepath.Join(base, "datacenters.json")
-	writeDataCenters(t, dcFile, w.dcs.All())
-	w.env[oauth.DataCentersEnv] = dcFile
+	w.env[oauth.DataCentersEnv] = fx.DataCentersFile()
 	w.env[vault.EnvVault] = filepath.Join(dir, vault.VaultFile)
 	// Nothing may come from the real user's config.
 	w.env["XDG_CONFIG_HOME"] = filepath.Join(base, "config")
@@ -222,7 +193,7 @@ func (w *world) runStdin(stdin string, args ...string) result {
 	var out, errb bytes.Buffer
 	e := Env{
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
-		Getenv: w.getenv, Now: w.clock.Now,
+		Getenv: w.getenv, Now: w.fx.Now,
 		Prompt: w.prompt, StdinIsTerminal: w.stdinTTY,
 		RunTUI:           func(context.Context, tui.Config) error { return errors.New("no TUI in tests") },
 		ScryptWorkFactor: testWorkFactor,
@@ -284,7 +255,7 @@ func accountsServer(url string) profileOpt {
 // token at the fake and an access token valid for an hour.
 func (w *world) profile(name string, opts ...profileOpt) model.Profile {
 	w.t.Helper()
-	now := w.clock.Now()
+	now := w.fx.Now()
 	p := model.Profile{
 		Name: name, DC: "EU", ClientType: model.SelfClient,
 		ClientID: testClientID, ClientSecret: testSecret,
@@ -349,7 +320,7 @@ func (w *world) open() *vault.Vault {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	v, err := vault.Open(w.paths, key, vault.Options{Now: w.clock.Now})
+	v, err := vault.Open(w.paths, key, vault.Options{Now: w.fx.Now})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -196,7 +196,7 @@ func TestNoCommandStartsTheDashboard(t *testing.T) {
 	var got tui.Config
 	var out strings.Builder
 	e := Env{
-		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.clock.Now,
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: w.getenv, Now: w.fx.Now,
 		RunTUI: func(_ context.Context, cfg tui.Config) error { got = cfg; return nil },
 	}
 	if code := Main(nil, e); code != 0 {
@@ -246,7 +246,7 @@ func TestDemoUsesAFakeZohoAndAThrowawayVault(t *testing.T) {
 	var profiles int
 	var errb strings.Builder
 	e := Env{
-		Stdin: strings.NewReader(""), Stdout: &errb, Stderr: &errb, Getenv: w.getenv, Now: w.clock.Now,
+		Stdin: strings.NewReader(""), Stdout: &errb, Stderr: &errb, Getenv: w.getenv, Now: w.fx.Now,
 		RunTUI: func(_ context.Context, cfg tui.Config) error {
 			got = cfg
 			key, err := vault.LoadKey(cfg.Paths.Identity, nil)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app/service"
 	"ztm/vault"
 	"ztm/vault/pgtest"
@@ -23,8 +24,7 @@ import (
 // clock (the servers are other processes).
 func newPGFleetWorld(t *testing.T, url string) *world {
 	t.Helper()
-	clk := &clock{wall: true}
-	w := newBareWorldClock(t, clk.Now, clk)
+	w := newBareWorld(t, fakezohotest.WallClock())
 	if err := os.MkdirAll(w.dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func newPGFleetWorld(t *testing.T, url string) *world {
 		t.Fatal(err)
 	}
 	w.paths = p
-	v, err := vault.Create(p, vault.CreateOptions{GenerateKeyFile: true}, vault.Options{Now: clk.Now})
+	v, err := vault.Create(p, vault.CreateOptions{GenerateKeyFile: true}, vault.Options{Now: w.fx.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

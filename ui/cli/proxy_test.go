@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app"
 	"ztm/ui/app/service"
 	"ztm/vault"
@@ -20,7 +21,7 @@ import (
 func startProxy(t *testing.T, w *world, args ...string) (string, *syncWriter) {
 	t.Helper()
 	stderr := &syncWriter{}
-	f := &Factory{Env: Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr, Getenv: w.getenv, Now: w.clock.Now}}
+	f := &Factory{Env: Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr, Getenv: w.getenv, Now: w.fx.Now}}
 	ready := make(chan string, 1)
 	cmd := NewCmdProxy(f, func(ctx context.Context, o *ProxyOptions) error {
 		o.Ready = func(addr string) { ready <- addr }
@@ -110,8 +111,7 @@ func TestProxyCommandProfileFlagIsABaseURL(t *testing.T) {
 }
 
 func TestProxyCommandUsesTheAgentSoAPassphraseVaultAsksNothing(t *testing.T) {
-	w := newPassphraseWorld(t)
-	useLocalAPI(w)
+	w := newPassphraseWorld(t, fakezohotest.LocalAPI())
 	w.addLive("crm-eu")
 	startAgent(t, w)
 	delete(w.env, vault.EnvPassphrase)
@@ -136,7 +136,7 @@ func TestAPIThroughATokenServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := (&Factory{Env: Env{Getenv: w.getenv, Now: w.clock.Now, Stderr: io.Discard}}).Open()
+	sess, err := (&Factory{Env: Env{Getenv: w.getenv, Now: w.fx.Now, Stderr: io.Discard}}).Open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestAPIThroughATokenServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		service.RunServer(ctx, service.Options{Env: app.Env{Now: w.clock.Now, Getenv: w.getenv}, Paths: w.paths}, sess, nil, ln, nil)
+		service.RunServer(ctx, service.Options{Env: app.Env{Now: w.fx.Now, Getenv: w.getenv}, Paths: w.paths}, sess, nil, ln, nil)
 		close(done)
 	}()
 	t.Cleanup(func() { cancel(); <-done })

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"ztm/oauth/fakezoho/fakezohotest"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -126,7 +127,7 @@ func TestCtrlCAtEveryPrompt(t *testing.T) {
 		args   []string
 		prompt string
 	}{
-		{"passphrase for a new vault", func(t *testing.T) *world { return newBareWorldClock(t, time.Now, &clock{wall: true}) },
+		{"passphrase for a new vault", func(t *testing.T) *world { return newBareWorld(t, fakezohotest.WallClock()) },
 			[]string{"vault", "init"}, "New passphrase: "},
 		{"passphrase to unlock", func(t *testing.T) *world {
 			w := newPassphraseWorld(t)

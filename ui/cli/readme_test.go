@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ztm/oauth"
+	"ztm/oauth/fakezoho/fakezohotest"
 )
 
 // readmeCommands extracts the commands of README.md's ```sh blocks,
@@ -86,8 +87,8 @@ func TestREADMEExamples(t *testing.T) {
 	if len(cmds) < 10 {
 		t.Fatalf("found only %d commands in README.md: %q", len(cmds), cmds)
 	}
-	w := newWallClockWorld(t)
-	useLocalAPI(w) // ztm api's examples reach the fake's API hosts, never Zoho's
+	// ztm api's examples reach the fake's API hosts, never Zoho's.
+	w := newWallClockWorld(t, fakezohotest.LocalAPI())
 	// Expired, so that what curl gets is a token the fake issued.
 	w.add("crm-eu", expiresIn(-time.Minute))
 	w.add("books-in", inDC("IN"), expiresIn(-time.Minute))

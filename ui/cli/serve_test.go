@@ -22,7 +22,7 @@ func (w *world) serve(args ...string) (string, *syncBuffer) {
 	logs := &syncBuffer{}
 	f := &Factory{Env: Env{
 		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs,
-		Getenv: w.getenv, Now: w.clock.Now, Prompt: w.prompt,
+		Getenv: w.getenv, Now: w.fx.Now, Prompt: w.prompt,
 		RunTUI: func(context.Context, tui.Config) error { return errors.New("no TUI in tests") },
 	}}
 	root := NewCmdRoot(f)
