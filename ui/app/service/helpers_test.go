@@ -15,6 +15,7 @@ import (
 	"ztm/model"
 	"ztm/oauth"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app"
 	"ztm/ui/app/service"
 	"ztm/vault"
@@ -30,19 +31,6 @@ const (
 )
 
 var start = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-
-// clock is the injected time, shared by the service, the vault and the fake.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // syncBuffer is a log sink safe for the service's goroutines.
 type syncBuffer struct {
@@ -62,7 +50,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // Zoho, a clock, and a service on that vault (not yet unlocked).
 type world struct {
 	t     testing.TB
-	clk   *clock
+	clk   *fakezohotest.Clock
 	zoho  *fakezoho.Cluster
 	paths vault.Paths
 	env   app.Env
@@ -85,9 +73,8 @@ type worldOpts struct {
 
 func newWorld(t testing.TB, o worldOpts) *world {
 	t.Helper()
-	clk := &clock{t: start}
-	z := fakezoho.New(fakezoho.Options{Now: clk.Now, Latency: o.latency})
-	t.Cleanup(z.Close)
+	f := fakezohotest.Start(t, fakezohotest.At(start), fakezohotest.NoDemoClients(), fakezohotest.Latency(o.latency))
+	clk, z := f.Clock, f.Zoho
 	z.AddClient(fakezoho.Client{ID: clientID, Secret: secret, Type: model.SelfClient, HomeDC: "EU", MultiDC: true})
 	// Short paths: a Unix socket's path has a small limit.
 	dir := filepath.Join(shortTempDir(t), "v")
@@ -110,7 +97,7 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	}
 	env := app.Env{Now: clk.Now, Getenv: func(string) string { return "" }}
 	w := &world{t: t, clk: clk, zoho: z, paths: paths, env: env, log: &syncBuffer{}, tick: make(chan time.Time), secrets: []string{secret}}
-	sess := app.NewSession(env, v, z.DataCenters())
+	sess := app.NewSession(env, v, f.DCs)
 	for _, name := range o.profiles {
 		w.add(sess, name)
 	}
