@@ -16,6 +16,7 @@ import (
 
 	"ztm/model"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/ui/app"
 	"ztm/vault"
 )
@@ -43,24 +44,6 @@ func TestMain(m *testing.M) {
 // t0 is "now" at the start of every test: a whole second, so the aligned
 // one-second tick the dashboard asks for is a plain second.
 var t0 = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
-
-// fakeClock is the injected clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // fakeClipboard records what is written. With fail set it behaves like a
 // machine without a system clipboard (SSH, no display).
@@ -125,8 +108,10 @@ func (c *fakeClipboard) writeCount() int {
 
 // harness is one App with everything around it faked.
 type harness struct {
-	t     *testing.T
-	clock *fakeClock
+	t *testing.T
+	// fx is the fake Zoho, on clock; zoho and dcs are its fake and table.
+	fx    *fakezohotest.Fixture
+	clock *fakezohotest.Clock
 	clip  *fakeClipboard
 	zoho  *fakezoho.Cluster
 	dcs   model.DataCenters
@@ -185,29 +170,18 @@ func (testScheduler) Background(cmd tea.Cmd) tea.Cmd {
 	return func() tea.Msg { return backgroundMsg{cmd: cmd} }
 }
 
-// hopt changes the harness before the App is built.
-type hopt func(*harness, *fakezoho.Options)
-
 // withZoho changes the fake Zoho's options.
-func withZoho(f func(*fakezoho.Options)) hopt {
-	return func(_ *harness, o *fakezoho.Options) { f(o) }
+func withZoho(f func(*fakezoho.Options)) fakezohotest.Option {
+	return fakezohotest.WithOptions(f)
 }
 
 // newHarness starts the fake Zoho (with the demo clients) and prepares
 // paths for a vault in a temporary directory; nothing is created yet.
-func newHarness(t *testing.T, opts ...hopt) *harness {
+func newHarness(t *testing.T, opts ...fakezohotest.Option) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &fakeClock{t: t0}, clip: &fakeClipboard{}, bg: make(chan tea.Msg, 64)}
-	zo := fakezoho.Options{Now: h.clock.Now}
-	for _, o := range opts {
-		o(h, &zo)
-	}
-	h.zoho = fakezoho.New(zo)
-	t.Cleanup(h.zoho.Close)
-	for _, cl := range fakezoho.DemoClients() {
-		h.zoho.AddClient(cl)
-	}
-	h.dcs = h.zoho.DataCenters()
+	h := &harness{t: t, clip: &fakeClipboard{}, bg: make(chan tea.Msg, 64)}
+	h.fx = fakezohotest.Start(t, append([]fakezohotest.Option{fakezohotest.At(t0)}, opts...)...)
+	h.clock, h.zoho, h.dcs = h.fx.Clock, h.fx.Zoho, h.fx.DCs
 	dir := filepath.Join(t.TempDir(), "ztm")
 	h.paths = vault.Paths{Dir: dir, Vault: filepath.Join(dir, vault.VaultFile),
 		Identity: filepath.Join(dir, vault.PassphraseIdentity), Lock: filepath.Join(dir, vault.VaultFile+".lock")}
@@ -737,7 +711,7 @@ func (h *harness) addSample(tx *vault.Tx, s sample) error {
 
 // dashboard starts an App on the standard vault (key file: no prompt) and
 // waits for the dashboard.
-func dashboardHarness(t *testing.T, w, ht int, opts ...hopt) *harness {
+func dashboardHarness(t *testing.T, w, ht int, opts ...fakezohotest.Option) *harness {
 	t.Helper()
 	h := newHarness(t, opts...)
 	h.keyFileVault(h.fill(samples...))
