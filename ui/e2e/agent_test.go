@@ -20,7 +20,7 @@ func TestDashboardOpensThroughTheAgent(t *testing.T) {
 	f := newFixture(t)
 	const pass = "correct horse battery"
 	const name = "books-eu"
-	f.seedVault(vault.CreateOptions{Passphrase: pass, ScryptWorkFactor: 10}, f.selfClientProfile(name, "EU", time.Now().Add(time.Hour)))
+	f.seedVault(vault.CreateOptions{Passphrase: pass, ScryptWorkFactor: 10}, f.selfClientProfile(name, "EU", time.Hour))
 	// A socket of this test's own, so no real agent is reached. Unix
 	// sockets need a short path.
 	sockDir, err := os.MkdirTemp("/tmp", "ztm-e2e-agent")

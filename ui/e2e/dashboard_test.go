@@ -45,27 +45,12 @@ func (f *fixture) seedVault(o vault.CreateOptions, profiles ...model.Profile) st
 	return p.Identity
 }
 
-// selfClientProfile is a Self Client profile in dc whose refresh token the
-// fake knows and whose access token expires at expires.
-func (f *fixture) selfClientProfile(name, dcID string, expires time.Time) model.Profile {
+// selfClientProfile is a Self Client profile in dc as an earlier session
+// left it: a refresh token the fake knows and an access token with left to
+// live (negative: expired that long ago).
+func (f *fixture) selfClientProfile(name, dcID string, left time.Duration) model.Profile {
 	f.t.Helper()
-	dc, ok := f.zoho.DataCenters().ByID(dcID)
-	if !ok {
-		f.t.Fatalf("no data center %s", dcID)
-	}
-	scopes := []string{"ZohoBooks.fullaccess.all", "AaaServer.profile.READ"}
-	user := fakezoho.DefaultUser(dc.ID)
-	return model.Profile{
-		Name: name, DC: dc.ID, AccountsServer: dc.AccountsServer, APIDomain: dc.APIDomain,
-		ClientType: model.SelfClient, ClientID: fakezoho.DemoSelfClientID, ClientSecret: fakezoho.DemoSecret,
-		Scopes: scopes, Consent: model.UserConsent, Account: user,
-		Token: &model.Token{
-			AccessToken:  "1000.0000000000000000e2e0expired0000.0000000000000000000000000000000",
-			RefreshToken: f.zoho.MintRefreshToken(fakezoho.DemoSelfClientID, user, dc.ID, scopes),
-			TokenType:    "Bearer", ObtainedAt: expires.Add(-time.Hour), ExpiresAt: expires,
-			GrantedScopes: scopes, Health: model.HealthOK,
-		},
-	}
+	return f.fx.SeededProfile(name, dcID, model.SelfClient, left, "ZohoBooks.fullaccess.all", "AaaServer.profile.READ")
 }
 
 // TestDashboardRefresh: an expired profile shows as expired; r refreshes it
@@ -76,7 +61,7 @@ func TestDashboardRefresh(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	const name = "books-eu"
-	id := f.seedVault(vault.CreateOptions{GenerateKeyFile: true}, f.selfClientProfile(name, "EU", time.Now().Add(-10*time.Minute)))
+	id := f.seedVault(vault.CreateOptions{GenerateKeyFile: true}, f.selfClientProfile(name, "EU", -10*time.Minute))
 	stored := func() *model.Token {
 		t.Helper()
 		p, err := f.openVault(id, "").Profile(name)
@@ -143,7 +128,7 @@ func TestUnlockWrongPassphrase(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	const pass = "tangerine kettle orbit"
-	p := f.selfClientProfile("crm-in", "IN", time.Now().Add(40*time.Minute))
+	p := f.selfClientProfile("crm-in", "IN", 40*time.Minute)
 	f.seedVault(vault.CreateOptions{Passphrase: pass, ScryptWorkFactor: 10}, p)
 
 	tm := startTerm(t, f.env)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 	"ztm/vault"
 )
 
@@ -118,10 +119,13 @@ func slow(d time.Duration) time.Duration {
 
 // ---------------------------------------------------------------- fixture
 
-// fixture is one test's world: a fake Zoho, an isolated home with its
-// config directory and vault path, and the environment ztm runs with.
+// fixture is one test's world: a fake Zoho (the shared fakezohotest
+// fixture, on the wall clock: ztm runs as another process), an isolated
+// home with its config directory and vault path, and the environment ztm
+// runs with.
 type fixture struct {
 	t     *testing.T
+	fx    *fakezohotest.Fixture
 	zoho  *fakezoho.Cluster
 	home  string
 	paths vault.Paths
@@ -130,27 +134,16 @@ type fixture struct {
 	env        []string
 }
 
-// newFixture starts a fake Zoho with the demo clients and writes the
-// ZTM_DATACENTERS file pointing every data center at it.
+// newFixture starts a fake Zoho with the demo clients, whose
+// ZTM_DATACENTERS file points every data center at it.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	needTmux(t)
-	f := &fixture{t: t, home: t.TempDir()}
-	f.zoho = fakezoho.New(fakezoho.Options{})
-	t.Cleanup(f.zoho.Close)
-	for _, cl := range fakezoho.DemoClients() {
-		f.zoho.AddClient(cl)
-	}
-	dcs, err := json.Marshal(f.zoho.DataCenters().All())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dcsFile := filepath.Join(f.home, "datacenters.json")
+	f := &fixture{t: t, home: t.TempDir(), fx: fakezohotest.Start(t, fakezohotest.WallClock())}
+	f.zoho = f.fx.Zoho
 	tmp := filepath.Join(f.home, "tmp")
-	for _, err := range []error{os.WriteFile(dcsFile, dcs, 0o600), os.MkdirAll(tmp, 0o700)} {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	config := filepath.Join(f.home, ".config")
 	dir := filepath.Join(config, "ztm")
@@ -166,11 +159,11 @@ func newFixture(t *testing.T) *fixture {
 		"TERM=xterm-256color",
 		"LANG=C.UTF-8",
 		vault.EnvVault + "=" + f.paths.Vault,
-		"ZTM_DATACENTERS=" + dcsFile,
 		"BROWSER=" + selfBin,
 		roleEnv + "=browser",
 		browserLogEnv + "=" + f.browserLog,
 	}
+	f.env = append(f.env, f.fx.Env()...)
 	return f
 }
 
