@@ -1,14 +1,3 @@
-// Package fakezohotest starts the fake Zoho of package fakezoho for a
-// test, with the set-up every test of ztm repeats: a clock the test moves,
-// cleanup when the test ends, the data-center table pointing at the fake
-// (in memory and as a ZTM_DATACENTERS file), the demo clients, fresh
-// clients of each type, profiles that already hold tokens (seeded without
-// a request, or from a Self Client code exchanged over HTTP), live access
-// tokens for API calls, and a browser that follows consent to the
-// redirect URI.
-//
-// It is for tests only; the fake itself (which ztm demo ships) never
-// imports it.
 package fakezohotest
 
 import (
