@@ -8,40 +8,19 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 )
 
-// consoleClock is the fake's clock in these tests.
-type consoleClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *consoleClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *consoleClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newConsoleFake(t *testing.T) (*fakezoho.Cluster, *consoleClock) {
+// newConsoleFake starts the fake with the demo clients through the shared
+// fixture, on a clock the test moves.
+func newConsoleFake(t *testing.T) (*fakezoho.Cluster, *fakezohotest.Clock) {
 	t.Helper()
-	clk := &consoleClock{t: time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)}
-	z := fakezoho.New(fakezoho.Options{Now: clk.now})
-	t.Cleanup(z.Close)
-	for _, cl := range fakezoho.DemoClients() {
-		z.AddClient(cl)
-	}
-	return z, clk
+	f := fakezohotest.Start(t, fakezohotest.At(time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)))
+	return f.Zoho, f.Clock
 }
 
 func consoleGet(t *testing.T, u string) (*http.Response, string) {
@@ -182,12 +161,12 @@ func TestConsoleGenerateCode(t *testing.T) {
 
 	// The duration chosen is the code's life.
 	code = generate("EU", "5")
-	clk.advance(5*time.Minute + time.Second)
+	clk.Advance(5*time.Minute + time.Second)
 	if late := consoleExchange(t, z, "EU", code); late["error"] != "invalid_code" {
 		t.Errorf("a 5-minute code 5m01s later: %v", late)
 	}
 	code = generate("EU", "7")
-	clk.advance(6*time.Minute + 50*time.Second)
+	clk.Advance(6*time.Minute + 50*time.Second)
 	if ok := consoleExchange(t, z, "EU", code); ok["access_token"] == nil {
 		t.Errorf("a 7-minute code 6m50s later: %v", ok)
 	}

@@ -7,40 +7,21 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"ztm/model"
 	"ztm/oauth/fakezoho"
+	"ztm/oauth/fakezoho/fakezohotest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newFake(t *testing.T, opts fakezoho.Options) (*fakezoho.Cluster, *clock) {
+// newFake starts the fake with opts through the shared fixture, without
+// the demo clients, on a clock the test moves.
+func newFake(t *testing.T, opts fakezoho.Options) (*fakezoho.Cluster, *fakezohotest.Clock) {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)}
-	if opts.Now == nil {
-		opts.Now = clk.Now
-	}
-	z := fakezoho.New(opts)
-	t.Cleanup(z.Close)
-	return z, clk
+	f := fakezohotest.Start(t, fakezohotest.NoDemoClients(), fakezohotest.At(time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)),
+		fakezohotest.WithOptions(func(o *fakezoho.Options) { *o = opts }))
+	return f.Zoho, f.Clock
 }
 
 var scopes = []string{"ZohoCRM.modules.ALL", "AaaServer.profile.READ"}
