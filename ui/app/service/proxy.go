@@ -93,6 +93,7 @@ func (s *Service) Proxy(o ProxyOptions) http.Handler {
 		Rewrite:      px.rewrite,
 		Transport:    &renewingTransport{px: px},
 		ErrorHandler: px.fail,
+		BufferPool:   &bufferPool{},
 	}
 	return px
 }
