@@ -59,6 +59,7 @@ type proxy struct {
 
 	mu     sync.RWMutex
 	tokens map[string]*cachedToken // profile -> the token last sent
+	bases  sync.Map                // api_domain -> *url.URL, parsed once
 }
 
 // Proxy is the API proxy: http://HOST/{profile}/{path} (or /{path} with
@@ -124,8 +125,8 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(rec, err)
 		return
 	}
-	base, err := url.Parse(strings.TrimRight(tok.APIDomain, "/"))
-	if err != nil || base.Host == "" {
+	base, ok := px.apiBase(tok.APIDomain)
+	if !ok {
 		writeError(rec, http.StatusBadGateway, CodeUnavailable, profile+" has no usable API domain: refresh it once with ztm refresh "+profile)
 		return
 	}

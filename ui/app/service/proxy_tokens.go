@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +62,20 @@ func (px *proxy) keep(profile string, tok Token, sess *app.Session) {
 	px.mu.Lock()
 	px.tokens[profile] = e
 	px.mu.Unlock()
+}
+
+// apiBase is the API domain parsed, once per domain rather than once per
+// request; false when it is no URL with a host.
+func (px *proxy) apiBase(domain string) (*url.URL, bool) {
+	if u, ok := px.bases.Load(domain); ok {
+		return u.(*url.URL), true
+	}
+	u, err := url.Parse(strings.TrimRight(domain, "/"))
+	if err != nil || u.Host == "" {
+		return nil, false
+	}
+	px.bases.Store(domain, u)
+	return u, true
 }
 
 // proxyTransport is http.DefaultTransport keeping its connections to
