@@ -1,8 +1,10 @@
 package service_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -60,6 +62,16 @@ func benchRequests(b testing.TB, latency time.Duration) benchPair {
 	b.Cleanup(func() { logFile.Close() })
 	po := service.ProxyOptions{Log: slog.New(slog.NewJSONHandler(logFile, nil))}
 	w := newProxyWorldWith(b, po, func(o *fakezoho.Options) { o.Latency = latency }, time.Hour, "crm")
+	// Served as `ztm proxy` serves it, with its server's settings.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- service.Serve(ctx, ln, w.svc.Proxy(po)) }()
+	b.Cleanup(func() { stop(); <-served })
+	proxyURL := "http://" + ln.Addr().String()
 	tok := w.ps["crm"].Token.AccessToken
 	api := w.f.Zoho.APIURL("EU")
 	u, _ := url.Parse(api)
@@ -71,7 +83,7 @@ func benchRequests(b testing.TB, latency time.Duration) benchPair {
 			return r
 		},
 		proxied: func() *http.Request {
-			r, _ := http.NewRequest("GET", w.url+"/crm/crm/v8/org", nil)
+			r, _ := http.NewRequest("GET", proxyURL+"/crm/crm/v8/org", nil)
 			return r
 		},
 		apiPort: port,
