@@ -204,6 +204,9 @@ func throughput(b *testing.B, p benchPair) {
 	b.ReportMetric(median(share), "%-of-direct")
 	b.ReportMetric(median(ud), "direct-cpu-µs/call")
 	b.ReportMetric(median(up), "proxied-cpu-µs/call")
+	// The share the cores allow: what it would be if they were the only
+	// limit, as they are when the fake answers at once.
+	b.ReportMetric(100*median(ud)/median(up), "cpu-bound-%")
 	b.ReportMetric(median(nd), "direct-conns/1000")
 	b.ReportMetric(median(np), "proxied-conns/1000")
 }
