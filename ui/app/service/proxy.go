@@ -41,7 +41,8 @@ type ProxyOptions struct {
 	// on loopback every request is the owner's.
 	Readers bool
 	// Transport sends the requests to Zoho; nil means one like
-	// http.DefaultTransport that keeps more idle connections per host.
+	// http.DefaultTransport that keeps an idle connection for every
+	// request in flight (see proxyTransport).
 	Transport http.RoundTripper
 	// MaxReplay is the largest request body kept for the one retry;
 	// default [DefaultMaxReplay].
@@ -57,14 +58,8 @@ type proxy struct {
 	rp *httputil.ReverseProxy
 
 	mu     sync.RWMutex
-	tokens map[string]cachedToken // profile -> the token last sent
-}
-
-// cachedToken is a token the proxy sent, valid while the session it came
-// from is still the service's: a lock or a new unlock forgets it.
-type cachedToken struct {
-	tok  Token
-	sess *app.Session
+	tokens map[string]*cachedToken // profile -> the token last sent
+	bases  sync.Map                // api_domain -> *url.URL, parsed once
 }
 
 // Proxy is the API proxy: http://HOST/{profile}/{path} (or /{path} with
@@ -84,15 +79,14 @@ func (s *Service) Proxy(o ProxyOptions) http.Handler {
 		o.Log = s.o.Log
 	}
 	if o.Transport == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 128
-		o.Transport = t
+		o.Transport = proxyTransport()
 	}
-	px := &proxy{s: s, o: o, tokens: map[string]cachedToken{}}
+	px := &proxy{s: s, o: o, tokens: map[string]*cachedToken{}}
 	px.rp = &httputil.ReverseProxy{
 		Rewrite:      px.rewrite,
 		Transport:    &renewingTransport{px: px},
 		ErrorHandler: px.fail,
+		BufferPool:   &bufferPool{},
 	}
 	return px
 }
@@ -131,8 +125,8 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(rec, err)
 		return
 	}
-	base, err := url.Parse(strings.TrimRight(tok.APIDomain, "/"))
-	if err != nil || base.Host == "" {
+	base, ok := px.apiBase(tok.APIDomain)
+	if !ok {
 		writeError(rec, http.StatusBadGateway, CodeUnavailable, profile+" has no usable API domain: refresh it once with ztm refresh "+profile)
 		return
 	}
@@ -247,15 +241,18 @@ func (px *proxy) logLine(r *http.Request, call *proxyCall, status int, took time
 	if status >= 400 {
 		level = slog.LevelWarn
 	}
-	attrs := []any{"method", r.Method, "profile", call.profile, "path", logPath(r.URL), "status", status,
-		"ms", float64(took.Microseconds()) / 1000}
+	// Typed attributes: the line is written for every request, and boxing
+	// each value would be garbage for every request too.
+	attrs := make([]slog.Attr, 0, 7)
+	attrs = append(attrs, slog.String("method", r.Method), slog.String("profile", call.profile), slog.String("path", logPath(r.URL)),
+		slog.Int("status", status), slog.Float64("ms", float64(took.Microseconds())/1000))
 	if !call.caller.Owner && call.caller.Reader != "" {
-		attrs = append(attrs, "reader", call.caller.Reader)
+		attrs = append(attrs, slog.String("reader", call.caller.Reader))
 	}
 	if call.renewed {
-		attrs = append(attrs, "renewed", true)
+		attrs = append(attrs, slog.Bool("renewed", true))
 	}
-	px.o.Log.Log(r.Context(), level, "proxy", attrs...)
+	px.o.Log.LogAttrs(r.Context(), level, "proxy", attrs...)
 }
 
 // logPath is the path with the query's names but not its values, which
@@ -323,37 +320,6 @@ func (t *renewingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	again.Header.Set("Authorization", "Zoho-oauthtoken "+call.token)
 	return base.RoundTrip(again)
-}
-
-// token is [Service.token] with the token kept in memory: a valid one
-// costs no vault read, which would serialize every request on the
-// vault's one SQLite connection.
-func (px *proxy) token(ctx context.Context, c Caller, profile string) (Token, error) {
-	sess := px.s.current()
-	if c.May(profile) && sess != nil {
-		px.mu.RLock()
-		e, ok := px.tokens[profile]
-		px.mu.RUnlock()
-		if ok && e.sess == sess && e.tok.ExpiresAt.After(px.s.now().Add(ProxyMinValid)) {
-			px.s.noteAsked(profile)
-			return e.tok, nil
-		}
-	}
-	tok, err := px.s.token(ctx, c, profile, ProxyMinValid)
-	if err == nil && sess != nil {
-		px.mu.Lock()
-		px.tokens[profile] = cachedToken{tok, sess}
-		px.mu.Unlock()
-	}
-	return tok, err
-}
-
-// remember keeps a renewed token for the next requests.
-func (px *proxy) remember(profile string, tok Token) {
-	sess := px.s.current()
-	px.mu.Lock()
-	px.tokens[profile] = cachedToken{tok, sess}
-	px.mu.Unlock()
 }
 
 // current is the open session, or nil when the service is locked.

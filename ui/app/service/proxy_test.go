@@ -428,3 +428,22 @@ func TestProxyStreamsALargeUploadInFlatMemory(t *testing.T) {
 	}
 	t.Logf("heap grew %.1f MiB while %d MiB streamed up", float64(grew)/(1<<20), size>>20)
 }
+
+// A profile used only through the proxy, whose requests take its token
+// from the proxy's memory, is still one the service refreshes ahead of
+// expiry: the cache tells the service it is in use (once a minute at most).
+func TestProxyRequestsFromItsCacheKeepTheProfileRefreshedAhead(t *testing.T) {
+	w := newProxyWorld(t, service.ProxyOptions{}, 3*time.Hour, "crm")
+	for _, step := range []time.Duration{0, 2 * time.Hour} {
+		w.f.Clock.Advance(step)
+		if status, body := w.do("GET", "/crm/crm/v8/org", nil); status != 200 {
+			t.Fatalf("after %v: status %d body %.200s", step, status, body)
+		}
+	}
+	// The last request was within the hour; the token's first was not.
+	w.f.Clock.Advance(time.Hour - app.KeepAliveLead/2)
+	w.svc.Tick(context.Background())
+	if n := w.f.Zoho.Requests(fakezoho.EndpointRefresh); n != 1 {
+		t.Fatalf("%d refreshes by the tick %v before expiry, want 1", n, app.KeepAliveLead/2)
+	}
+}
