@@ -25,12 +25,7 @@ func openPG(p Paths, key *Keyring, o Options) (*Vault, error) {
 	}
 	v := newVault(p, key, o)
 	v.pg = s
-	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
-	defer cancel()
-	if err := s.checkSchemaPG(ctx, s.pool); err != nil {
-		s.close()
-		return nil, err
-	}
+	// The read checks the schema too, in the same round trip.
 	if err := v.reload(); err != nil {
 		s.close()
 		return nil, err
@@ -56,7 +51,7 @@ func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
 func (v *Vault) loadPG(lazy bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 	defer cancel()
-	cipher, ver, err := v.pg.load(ctx, v.pgQ())
+	cipher, ver, err := v.pg.read(ctx, v.pgQ())
 	if err != nil {
 		return err
 	}
