@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -253,4 +254,43 @@ func (v *Vault) widen(ctx context.Context, l *heldLock) error {
 		return nil
 	}
 	return l.pg.take(ctx, changeKey, v.lockT)
+}
+
+// Recheck is [Vault.ReloadIfChanged] without trusting the change
+// listener: on a vault in PostgreSQL it asks the database for the current
+// version (one small row) and reloads when it moved. A notification takes
+// a few milliseconds to arrive, so a long-lived reader calls this before
+// refusing what a save made just now would allow (a new reader
+// credential), and rate-limits it: it costs a round trip. The question is
+// asked without holding the vault, so a server that does not answer
+// stalls only this caller, for at most timeout; an unreachable server
+// keeps what is loaded, as ReloadIfChanged does. A file vault is stat'ed
+// as ReloadIfChanged does.
+func (v *Vault) Recheck(ctx context.Context, timeout time.Duration) (bool, error) {
+	if v.pg == nil {
+		return v.ReloadIfChanged()
+	}
+	v.pg.listen()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ver, err := v.pg.head(ctx, v.pg.pool)
+	cancel()
+	if unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	v.pg.heard(ver)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.mem != nil && ver <= v.loaded.ver {
+		return false, nil
+	}
+	if err := v.reload(); err != nil {
+		if v.mem != nil && unreachable(err) {
+			return false, nil
+		}
+		return true, err
+	}
+	return true, nil
 }
