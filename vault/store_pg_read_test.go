@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,6 +20,20 @@ func execPG(t *testing.T, p Paths, sql string) {
 	}
 	defer c.Close(ctx)
 	if _, err := c.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execPGScan runs a query of one value on the vault's database.
+func execPGScan(t *testing.T, p Paths, sql string, dest any) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if err := c.QueryRow(ctx, sql).Scan(dest); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -60,11 +75,17 @@ func TestPGOpenRefusesWhatItCannotRead(t *testing.T) {
 	}
 }
 
-// The one-statement read must give what the separate reads give.
+// The one-statement read must give what the separate reads give, for a
+// vault whose ciphertext comes in several pieces.
 func TestPGOpenReadsTheCurrentVersion(t *testing.T) {
 	v, p := newPGVault(t)
 	addProfiles(t, v, 0, 3)
-	addProfiles(t, v, 3, 2)
+	addProfiles(t, v, 3, 600)
+	var size int
+	execPGScan(t, p, `SELECT length(ciphertext) FROM ztm_blobs ORDER BY version DESC LIMIT 1`, &size)
+	if size < 3*readPiece {
+		t.Fatalf("the ciphertext is %d bytes; the test wants several pieces of %d", size, readPiece)
+	}
 	for _, lazy := range []bool{true, false} {
 		key, err := LoadKey(p.Identity, nil)
 		if err != nil {
@@ -75,11 +96,71 @@ func TestPGOpenReadsTheCurrentVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer got.Close()
-		if names := profileNames(t, got); len(names) != 5 {
-			t.Errorf("lazy=%v: the reopened vault has %v, want the 5 profiles of the last save", lazy, names)
+		if names := profileNames(t, got); len(names) != 603 {
+			t.Errorf("lazy=%v: the reopened vault has %d profiles, want the 603 of the last save", lazy, len(names))
+		}
+		last := sampleProfile(602, time.Now()).Name
+		if pr, err := got.Profile(last); err != nil || pr.Name != last {
+			t.Errorf("lazy=%v: profile %s: %v", lazy, last, err)
 		}
 		if got.loaded.ver != v.loaded.ver || got.pg.lockKey.Load() != v.pg.lockKey.Load() {
 			t.Errorf("lazy=%v: version %d lock key %d, want %d and %d", lazy, got.loaded.ver, got.pg.lockKey.Load(), v.loaded.ver, v.pg.lockKey.Load())
 		}
+	}
+}
+
+// A reader of a ciphertext still arriving waits for the bytes it asks
+// for, whatever order the pieces come in, and a stream cut short fails
+// the reads past the cut with why, rather than handing back zeros that
+// would read as a damaged vault.
+func TestPGStreamWaitsAndFailsShort(t *testing.T) {
+	size := int64(3*readPiece - 10)
+	piece := func(i int64) []byte {
+		b := make([]byte, min(readPiece, size-i*readPiece))
+		for j := range b {
+			b[j] = byte(i + 1)
+		}
+		return b
+	}
+	st := newPGStream(size)
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 4)
+		if _, err := st.ReadAt(b, readPiece-2); err != nil {
+			t.Error(err)
+		}
+		got <- b
+	}()
+	if err := st.put(1, piece(1)); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	filled := st.filled
+	st.mu.Unlock()
+	if filled != 0 {
+		t.Fatalf("with only the second piece in, %d bytes count as arrived, want 0", filled)
+	}
+	if err := st.put(0, piece(0)); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; string(b) != "\x01\x01\x02\x02" {
+		t.Fatalf("ReadAt across two pieces = %v, want the end of the first and the start of the second", b)
+	}
+	if err := st.put(1, piece(1)); err == nil {
+		t.Error("a piece sent twice was taken")
+	}
+	if err := st.put(2, piece(1)); err == nil {
+		t.Error("a last piece of the wrong size was taken")
+	}
+	cut := errors.New("connection reset")
+	st.finish(cut)
+	if _, err := st.ReadAt(make([]byte, 4), 2*readPiece); !errors.Is(err, cut) {
+		t.Errorf("a read past a cut: %v, want the cut's error", err)
+	}
+	if n, err := st.ReadAt(make([]byte, 8), 0); n != 8 || err != nil {
+		t.Errorf("a read before the cut: %d, %v; want all 8 bytes", n, err)
+	}
+	if err := st.wait(); !errors.Is(err, cut) {
+		t.Errorf("wait = %v, want the cut's error", err)
 	}
 }

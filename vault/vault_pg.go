@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -49,37 +50,44 @@ func (v *Vault) pgQ() pgQuerier {
 func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
 
 // loadPG is reloadPG, lazily or not: a change needs the whole database.
+// The ciphertext may still be arriving as decryption begins; it has all
+// arrived, or the load failed, by the time loadPG returns.
 func (v *Vault) loadPG(lazy bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 	defer cancel()
-	cipher, ver, err := v.pg.read(ctx, v.pgQ())
+	st, ver, err := v.pg.read(ctx, v.pgQ())
 	if err != nil {
 		return err
 	}
-	st := stamp{ver: ver}
+	size := int64(len(st.buf))
 	if lazy && (v.mem == nil || v.mem.lazy != nil) {
-		mem, err := lazyDB(v.paths.Vault, bytesReaderAt{bytes.NewReader(cipher)}, int64(len(cipher)), v.key.identities)
+		mem, err := lazyDB(v.paths.Vault, st, size, v.key.identities)
 		if err == nil {
-			if ver, err := schemaVersion(ctx, mem.conn); err == nil && ver == SchemaVersion {
+			if sv, err := schemaVersion(ctx, mem.conn); err == nil && sv == SchemaVersion {
+				if err := st.wait(); err != nil {
+					mem.close()
+					return v.pg.err(err, "read")
+				}
 				v.mem.close()
-				v.mem, v.loaded = mem, st
+				v.mem, v.loaded = mem, stamp{ver: ver}
 				return nil
 			}
 			mem.close()
 		}
 	}
-	image, err := decryptImage(v.paths.Vault, bytes.NewReader(cipher), len(cipher), v.key.identities)
+	image, err := decryptImage(v.paths.Vault, io.NewSectionReader(st, 0, size), int(size), v.key.identities)
+	// A piece that never came reads as a damaged file: say what happened.
+	if werr := st.wait(); werr != nil {
+		clear(image)
+		return v.pg.err(werr, "read")
+	}
 	if err != nil {
 		return err
 	}
-	err = v.loadImage(image, st)
+	err = v.loadImage(image, stamp{ver: ver})
 	clear(image)
 	return err
 }
-
-type bytesReaderAt struct{ *bytes.Reader }
-
-func (bytesReaderAt) Close() error { return nil }
 
 // reloadIfChangedPG reloads when the vault's version moved. Outside a
 // locked section the listener's last word is enough when it is live, and
