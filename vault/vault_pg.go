@@ -271,9 +271,9 @@ func (v *Vault) widen(ctx context.Context, l *heldLock) error {
 // refusing what a save made just now would allow (a new reader
 // credential), and rate-limits it: it costs a round trip. The question is
 // asked without holding the vault, so a server that does not answer
-// stalls only this caller, for at most timeout; an unreachable server
-// keeps what is loaded, as ReloadIfChanged does. A file vault is stat'ed
-// as ReloadIfChanged does.
+// stalls only this caller, for at most timeout; the reload that follows a
+// change holds it, as ReloadIfChanged's does. An unreachable server keeps
+// what is loaded. A file vault is stat'ed, as ReloadIfChanged does.
 func (v *Vault) Recheck(ctx context.Context, timeout time.Duration) (bool, error) {
 	if v.pg == nil {
 		return v.ReloadIfChanged()
