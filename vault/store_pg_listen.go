@@ -55,6 +55,7 @@ func (s *pgStore) listenConn(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.Background())
+	s.listenPID.Store(conn.PgConn().PID())
 	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
 		return err
 	}

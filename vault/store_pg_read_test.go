@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,45 @@ func TestPGStreamWaitsAndFailsShort(t *testing.T) {
 	}
 	if err := st.wait(); !errors.Is(err, cut) {
 		t.Errorf("wait = %v, want the cut's error", err)
+	}
+}
+
+// Recheck sees a save the listener has not told of: here the listener's
+// session was cut, so ReloadIfChanged keeps what it holds until the
+// listener is back, and Recheck asks the database itself.
+func TestPGRecheckSeesWhatTheListenerMissed(t *testing.T) {
+	v, p := newPGVault(t)
+	addProfiles(t, v, 0, 1)
+	reader := reopen(t, p, "")
+	if _, err := reader.ReloadIfChanged(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !reader.pg.live.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener did not come up")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	execPG(t, p, fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, reader.pg.listenPID.Load()))
+	for reader.pg.live.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener did not notice its session ended")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	addProfiles(t, v, 1, 1)
+	if changed, err := reader.ReloadIfChanged(); err != nil || changed {
+		t.Fatalf("ReloadIfChanged with the listener down = %v, %v; want it to keep what it holds", changed, err)
+	}
+	changed, err := reader.Recheck(context.Background(), 5*time.Second)
+	if err != nil || !changed {
+		t.Fatalf("Recheck = %v, %v; want the save seen", changed, err)
+	}
+	if names := profileNames(t, reader); len(names) != 2 {
+		t.Errorf("after Recheck the reader holds %v, want both profiles", names)
+	}
+	if changed, err := reader.Recheck(context.Background(), 5*time.Second); err != nil || changed {
+		t.Errorf("a second Recheck = %v, %v; want nothing new", changed, err)
 	}
 }
