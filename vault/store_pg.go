@@ -33,9 +33,10 @@ type pgStore struct {
 	lockKey atomic.Int32 // the first key of every advisory lock of this vault
 
 	listenOnce sync.Once
-	wasLive    atomic.Bool  // the listener was live once: PostgreSQL was reached
-	latest     atomic.Int64 // head version last heard of; 0 = unknown
-	live       atomic.Bool  // the listener is connected and listening
+	wasLive    atomic.Bool   // the listener was live once: PostgreSQL was reached
+	latest     atomic.Int64  // head version last heard of; 0 = unknown
+	live       atomic.Bool   // the listener is connected and listening
+	listenPID  atomic.Uint32 // the listener's backend process, for tests that cut it
 	stop       context.CancelFunc
 	done       chan struct{}
 }

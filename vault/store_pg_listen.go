@@ -16,6 +16,10 @@ import (
 // reconnects every half second and reads the head once it is back, so a
 // change made meanwhile is seen within a second of PostgreSQL's return.
 
+// ListenerApplicationName is the application_name of the session a
+// long-lived reader listens for saves on; its other sessions are "ztm".
+const ListenerApplicationName = "ztm listener"
+
 // listen starts the listener once.
 func (s *pgStore) listen() {
 	s.listenOnce.Do(func() {
@@ -40,13 +44,18 @@ func (s *pgStore) listenLoop(ctx context.Context) {
 
 // listenConn listens on one connection until it fails.
 func (s *pgStore) listenConn(ctx context.Context) error {
+	cfg := s.pool.Config().ConnConfig.Copy()
+	// Named apart from the pool's sessions, so whoever reads
+	// pg_stat_activity knows which one waits for word of saves.
+	cfg.RuntimeParams["application_name"] = ListenerApplicationName
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.ConnectConfig(cctx, s.pool.Config().ConnConfig.Copy())
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
+	s.listenPID.Store(conn.PgConn().PID())
 	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
 		return err
 	}

@@ -3,7 +3,9 @@ package vault
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -25,12 +27,7 @@ func openPG(p Paths, key *Keyring, o Options) (*Vault, error) {
 	}
 	v := newVault(p, key, o)
 	v.pg = s
-	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
-	defer cancel()
-	if err := s.checkSchemaPG(ctx, s.pool); err != nil {
-		s.close()
-		return nil, err
-	}
+	// The read checks the schema too, in the same round trip.
 	if err := v.reload(); err != nil {
 		s.close()
 		return nil, err
@@ -53,37 +50,44 @@ func (v *Vault) pgQ() pgQuerier {
 func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
 
 // loadPG is reloadPG, lazily or not: a change needs the whole database.
+// The ciphertext may still be arriving as decryption begins; it has all
+// arrived, or the load failed, by the time loadPG returns.
 func (v *Vault) loadPG(lazy bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 	defer cancel()
-	cipher, ver, err := v.pg.load(ctx, v.pgQ())
+	st, ver, err := v.pg.read(ctx, v.pgQ())
 	if err != nil {
 		return err
 	}
-	st := stamp{ver: ver}
+	size := int64(len(st.buf))
 	if lazy && (v.mem == nil || v.mem.lazy != nil) {
-		mem, err := lazyDB(v.paths.Vault, bytesReaderAt{bytes.NewReader(cipher)}, int64(len(cipher)), v.key.identities)
+		mem, err := lazyDB(v.paths.Vault, st, size, v.key.identities)
 		if err == nil {
-			if ver, err := schemaVersion(ctx, mem.conn); err == nil && ver == SchemaVersion {
+			if sv, err := schemaVersion(ctx, mem.conn); err == nil && sv == SchemaVersion {
+				if err := st.wait(); err != nil {
+					mem.close()
+					return v.pg.err(err, "read")
+				}
 				v.mem.close()
-				v.mem, v.loaded = mem, st
+				v.mem, v.loaded = mem, stamp{ver: ver}
 				return nil
 			}
 			mem.close()
 		}
 	}
-	image, err := decryptImage(v.paths.Vault, bytes.NewReader(cipher), len(cipher), v.key.identities)
+	image, err := decryptImage(v.paths.Vault, io.NewSectionReader(st, 0, size), int(size), v.key.identities)
+	// A piece that never came reads as a damaged file: say what happened.
+	if werr := st.wait(); werr != nil {
+		clear(image)
+		return v.pg.err(werr, "read")
+	}
 	if err != nil {
 		return err
 	}
-	err = v.loadImage(image, st)
+	err = v.loadImage(image, stamp{ver: ver})
 	clear(image)
 	return err
 }
-
-type bytesReaderAt struct{ *bytes.Reader }
-
-func (bytesReaderAt) Close() error { return nil }
 
 // reloadIfChangedPG reloads when the vault's version moved. Outside a
 // locked section the listener's last word is enough when it is live, and
@@ -258,4 +262,43 @@ func (v *Vault) widen(ctx context.Context, l *heldLock) error {
 		return nil
 	}
 	return l.pg.take(ctx, changeKey, v.lockT)
+}
+
+// Recheck is [Vault.ReloadIfChanged] without trusting the change
+// listener: on a vault in PostgreSQL it asks the database for the current
+// version (one small row) and reloads when it moved. A notification takes
+// a few milliseconds to arrive, so a long-lived reader calls this before
+// refusing what a save made just now would allow (a new reader
+// credential), and rate-limits it: it costs a round trip. The question is
+// asked without holding the vault, so a server that does not answer
+// stalls only this caller, for at most timeout; the reload that follows a
+// change holds it, as ReloadIfChanged's does. An unreachable server keeps
+// what is loaded. A file vault is stat'ed, as ReloadIfChanged does.
+func (v *Vault) Recheck(ctx context.Context, timeout time.Duration) (bool, error) {
+	if v.pg == nil {
+		return v.ReloadIfChanged()
+	}
+	v.pg.listen()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ver, err := v.pg.head(ctx, v.pg.pool)
+	cancel()
+	if unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	v.pg.heard(ver)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.mem != nil && ver <= v.loaded.ver {
+		return false, nil
+	}
+	if err := v.reload(); err != nil {
+		if v.mem != nil && unreachable(err) {
+			return false, nil
+		}
+		return true, err
+	}
+	return true, nil
 }

@@ -222,6 +222,38 @@ type readerCache struct {
 	mu  sync.Mutex
 	raw string
 	all map[string]reader
+
+	recheck recheckGate
+}
+
+// A server on a vault in PostgreSQL hears of a grant by a notification,
+// a few milliseconds after it is saved: a credential used at once could
+// be refused. So an unknown credential makes the server ask the database
+// once before refusing; at most once per recheckEvery, so a flood of wrong
+// credentials costs the database a few small reads a second, and waits
+// at most recheckTimeout on a database that does not answer.
+const (
+	recheckEvery   = 250 * time.Millisecond
+	recheckTimeout = 2 * time.Second
+)
+
+// recheckGate runs a recheck at most once per recheckEvery. Callers that
+// arrive while one runs wait for it, and its answer serves them too.
+type recheckGate struct {
+	mu   sync.Mutex
+	last time.Time // when the last recheck ended
+}
+
+// do runs fn unless a recheck ended less than recheckEvery ago by now.
+func (g *recheckGate) do(now func() time.Time, fn func() error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.last.IsZero() && now().Sub(g.last) < recheckEvery {
+		return nil
+	}
+	err := fn()
+	g.last = now()
+	return err
 }
 
 var errUnauthorized = errors.New("unauthorized")
@@ -235,37 +267,29 @@ func (s *Service) authenticate(cred string) (Caller, error) {
 		return Caller{}, err
 	}
 	defer release()
-	// A grant or revoke by another process shows up here: one stat.
+	// A grant or revoke by another process shows up here: one stat, or
+	// the PostgreSQL listener's last word.
 	if _, err := sess.Vault.ReloadIfChanged(); err != nil {
 		return Caller{}, err
 	}
-	var raw string
-	if err := sess.Vault.View(func(tx *vault.Tx) error {
-		raw, _, err = tx.Setting(readersKey)
-		return err
-	}); err != nil {
+	all, err := s.currentReaders(sess.Vault)
+	if err != nil {
 		return Caller{}, err
 	}
-	c := &s.readers
-	c.mu.Lock()
-	if c.all == nil || raw != c.raw {
-		all, err := parseReaders(raw)
+	found := matchReader(all, cred)
+	if found == "" {
+		// Granted a moment ago, perhaps, with the word still on its way.
+		err := s.readers.recheck.do(s.now, func() error {
+			_, err := sess.Vault.Recheck(context.Background(), recheckTimeout)
+			return err
+		})
 		if err != nil {
-			c.mu.Unlock()
 			return Caller{}, err
 		}
-		c.raw, c.all = raw, all
-	}
-	all := c.all
-	c.mu.Unlock()
-
-	want := sha256.Sum256([]byte(cred))
-	var found string
-	for name, r := range all {
-		h, err := hex.DecodeString(r.Hash)
-		if err == nil && subtle.ConstantTimeCompare(h, want[:]) == 1 {
-			found = name
+		if all, err = s.currentReaders(sess.Vault); err != nil {
+			return Caller{}, err
 		}
+		found = matchReader(all, cred)
 	}
 	if found == "" {
 		return Caller{}, fmt.Errorf("%w: the credential is not one this server knows (revoked, or mistyped)", errUnauthorized)
@@ -275,4 +299,41 @@ func (s *Service) authenticate(cred string) (Caller, error) {
 		return Caller{}, fmt.Errorf("%w: credential %s expired at %s; ask for a new one (ztm serve grant)", errUnauthorized, found, r.Expires.Format(time.RFC3339))
 	}
 	return Caller{Reader: found, Globs: r.Globs}, nil
+}
+
+// currentReaders are the readers of the vault as loaded, parsed once per
+// value of the setting.
+func (s *Service) currentReaders(v *vault.Vault) (map[string]reader, error) {
+	var raw string
+	if err := v.View(func(tx *vault.Tx) error {
+		var err error
+		raw, _, err = tx.Setting(readersKey)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	c := &s.readers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.all == nil || raw != c.raw {
+		all, err := parseReaders(raw)
+		if err != nil {
+			return nil, err
+		}
+		c.raw, c.all = raw, all
+	}
+	return c.all, nil
+}
+
+// matchReader is the name of the reader whose hash is cred's, or "".
+func matchReader(all map[string]reader, cred string) string {
+	want := sha256.Sum256([]byte(cred))
+	var found string
+	for name, r := range all {
+		h, err := hex.DecodeString(r.Hash)
+		if err == nil && subtle.ConstantTimeCompare(h, want[:]) == 1 {
+			found = name
+		}
+	}
+	return found
 }
