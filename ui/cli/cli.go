@@ -36,7 +36,7 @@ func Main(args []string, e Env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	f := &Factory{Env: e}
-	root := NewCmdRoot(f)
+	root := newCmdRootFor(f, args)
 	root.SetArgs(args)
 	root.SetIn(e.Stdin)
 	root.SetOut(e.Stdout)
