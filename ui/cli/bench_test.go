@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,37 @@ func BenchmarkRenameInProcess(b *testing.B) {
 			b.Fatalf("exit %d", code)
 		}
 		i++
+	}
+}
+
+// The whole-process tests and figures must time the binary `make build`
+// makes: the same environment for go build (and age built the same way).
+func TestBuildsAsMakeBuild(t *testing.T) {
+	t.Parallel()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var makeEnv []string
+	for line := range strings.Lines(string(mk)) {
+		if v, ok := strings.CutPrefix(line, "BUILD_ENV :="); ok {
+			makeEnv = strings.Fields(v)
+		}
+	}
+	if makeEnv == nil {
+		t.Fatal("the Makefile has no BUILD_ENV := line")
+	}
+	if !slices.Equal(makeEnv, buildEnv) {
+		t.Errorf("make build builds with %q, the tests and figures with %q", makeEnv, buildEnv)
+	}
+	for _, target := range []string{"build:", "run:", "demo:"} {
+		_, rest, _ := strings.Cut(string(mk), "\n"+target)
+		if recipe, _, _ := strings.Cut(rest, "\n\n"); !strings.Contains(recipe, "$(BUILD_ENV) $(GO) build") {
+			t.Errorf("make %s does not build with $(BUILD_ENV)", strings.TrimSuffix(target, ":"))
+		}
 	}
 }
