@@ -103,8 +103,19 @@ func (s *signalContext) Err() error {
 	return s.ctx.Err()
 }
 
-// Value holds nothing.
-func (s *signalContext) Value(any) any { return nil }
+// Value is the listening context's (nothing of ztm's own): once
+// listening, that lets context.WithCancel and the like on this context
+// find its cancellation directly instead of starting a goroutine to
+// watch it.
+func (s *signalContext) Value(key any) any {
+	s.mu.Lock()
+	ctx := s.ctx
+	s.mu.Unlock()
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Value(key)
+}
 
 // usageErr is a mistake in the command line (exit code 1).
 type usageErr struct{ msg string }
