@@ -77,7 +77,7 @@ func (v *Vault) RemoveRecipientWithBackup(ctx context.Context, recipient string)
 			return fmt.Errorf("%w: the vault is not encrypted to that key; ztm vault recipients lists them", ErrRecipient)
 		}
 		list = slices.Delete(list, i, i+1)
-		if !slices.ContainsFunc(list, func(r string) bool { return slices.Contains(v.key.recipients, r) }) {
+		if !slices.ContainsFunc(list, func(r string) bool { return slices.Contains(v.key.recipientList(), r) }) {
 			return fmt.Errorf("%w: that is the key this vault is unlocked with; add another recipient and unlock with it first", ErrRecipient)
 		}
 		return tx.setMeta("recipients", strings.Join(list, "\n"))

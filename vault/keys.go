@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
@@ -45,11 +46,35 @@ type Keyring struct {
 
 	identities []age.Identity
 	recipients []string
+	// derive, when set, works out recipients on first use: a
+	// post-quantum public key takes a tenth of a millisecond to derive,
+	// and `ztm token` never needs it (only a new vault and a recipient
+	// change do).
+	derive sync.Once
 }
 
 // Recipients are the public keys matching the identities, in the text form
 // [ParseRecipient] reads.
-func (k *Keyring) Recipients() []string { return append([]string(nil), k.recipients...) }
+func (k *Keyring) Recipients() []string { return append([]string(nil), k.recipientList()...) }
+
+// recipientList is recipients, derived from the identities the first
+// time when the keyring was made from age identities.
+func (k *Keyring) recipientList() []string {
+	k.derive.Do(func() {
+		if k.recipients != nil {
+			return
+		}
+		for _, id := range k.identities {
+			switch id := id.(type) {
+			case *age.HybridIdentity:
+				k.recipients = append(k.recipients, id.Recipient().String())
+			case *age.X25519Identity:
+				k.recipients = append(k.recipients, id.Recipient().String())
+			}
+		}
+	})
+	return k.recipients
+}
 
 // Identities are the unlocked keys, for decrypting other age files
 // encrypted to this vault's key (an export bundle, say).
@@ -207,12 +232,10 @@ func unwrapPassphrase(path string, data []byte, passphrase PassphraseFunc) (*Key
 func keyringFrom(mode Mode, path string, ids []age.Identity) (*Keyring, error) {
 	k := &Keyring{Mode: mode, Path: path, identities: ids}
 	for _, id := range ids {
-		switch id := id.(type) {
+		switch id.(type) {
 		case *age.HybridIdentity:
-			k.recipients = append(k.recipients, id.Recipient().String())
 			k.KeyType = "post-quantum (ML-KEM-768 + X25519)"
 		case *age.X25519Identity:
-			k.recipients = append(k.recipients, id.Recipient().String())
 			k.KeyType = "X25519"
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -22,6 +24,17 @@ import (
 // ($ZTM_AGENT_SOCK, else the per-user default).
 func (f *Factory) agentClient() *service.Client {
 	return service.NewAgentClient(service.AgentSocketPath(f.Env.Getenv))
+}
+
+// agentAbsent says for certain that no agent runs: its socket does not
+// exist. One lstat then spares the commands run without an agent (the
+// common case for scripts on a key file) the HTTP client's set-up and a
+// dial that can only fail; anything else (a socket that exists, an
+// unreadable directory) is left to the client, which tells a stale socket
+// from a live one.
+func (f *Factory) agentAbsent() bool {
+	_, err := os.Lstat(service.AgentSocketPath(f.Env.Getenv))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // existingPaths are the vault's paths, or the error every command gives
@@ -43,7 +56,7 @@ func noAgent(err error) bool {
 // openWithAgent opens the vault at p through an unlocked agent; ok is
 // false when there is none to use, and the caller opens it as before.
 func (f *Factory) openWithAgent(p vault.Paths) (s *app.Session, ok bool, err error) {
-	if !p.Exists() {
+	if !p.Exists() || f.agentAbsent() {
 		return nil, false, nil
 	}
 	s, err = service.OpenWithAgent(context.Background(), f.appEnv(), f.agentClient(), p, app.OpenOptions{Lazy: true})
@@ -80,7 +93,7 @@ func tokenFromService(ctx context.Context, o *TokenOptions) (p model.Profile, ok
 		}
 	} else {
 		paths, perr := o.F.Paths()
-		if perr != nil {
+		if perr != nil || o.F.agentAbsent() {
 			return model.Profile{}, false, nil
 		}
 		c = o.F.agentClient().ForVault(paths.Vault)

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"ztm/model"
 	"ztm/oauth"
@@ -33,16 +35,86 @@ var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 // Main runs ztm with args (without the program name) and returns the exit
 // code. With no command it starts the dashboard.
 func Main(args []string, e Env) int {
-	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
-	defer stop()
+	ctx := &signalContext{}
+	defer ctx.stop()
 	f := &Factory{Env: e}
-	root := NewCmdRoot(f)
+	root := newCmdRootFor(f, args)
 	root.SetArgs(args)
 	root.SetIn(e.Stdin)
 	root.SetOut(e.Stdout)
 	root.SetErr(e.Stderr)
 	err := root.ExecuteContext(ctx)
 	return report(e, args, err)
+}
+
+// signalContext is the commands' context: cancelled by stopSignals, but
+// it starts listening for them only when something first waits on it
+// (Done: a refresh, a prompt, the agent, the dashboard). `ztm token` on a
+// valid token never waits, so it skips the signal thread and goroutine
+// (a tenth of a millisecond); a Ctrl+C before then ends the process as
+// any signal does, with nothing to clean up.
+type signalContext struct {
+	mu      sync.Mutex
+	ctx     context.Context // nil until something waits on it
+	cancel  context.CancelFunc
+	stopped bool
+}
+
+// listen is the context that stopSignals cancel, listening from the
+// first call on; after stop, an already cancelled one.
+func (s *signalContext) listen() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		if s.stopped {
+			s.ctx, s.cancel = context.WithCancel(context.Background())
+			s.cancel()
+		} else {
+			s.ctx, s.cancel = signal.NotifyContext(context.Background(), stopSignals...)
+		}
+	}
+	return s.ctx
+}
+
+// stop stops listening (as signal.NotifyContext's stop does), if it ever
+// started.
+func (s *signalContext) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// Deadline is never set.
+func (s *signalContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done starts listening for stopSignals.
+func (s *signalContext) Done() <-chan struct{} { return s.listen().Done() }
+
+// Err is nil until a signal was caught, which needs listening first.
+func (s *signalContext) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		return nil
+	}
+	return s.ctx.Err()
+}
+
+// Value is the listening context's (nothing of ztm's own): once
+// listening, that lets context.WithCancel and the like on this context
+// find its cancellation directly instead of starting a goroutine to
+// watch it.
+func (s *signalContext) Value(key any) any {
+	s.mu.Lock()
+	ctx := s.ctx
+	s.mu.Unlock()
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Value(key)
 }
 
 // usageErr is a mistake in the command line (exit code 1).

@@ -9,9 +9,96 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// commandTable is every command under the root, in the order --help
+// lists them, with the name each is called by: Main builds only the one
+// that runs (a script's `ztm token NAME` pays for one command, not 27).
+// It is a function, not a variable, because the commands' hints look
+// commands up in the table.
+func commandTable() []commandEntry {
+	return []commandEntry{
+		{"token", func(f *Factory) *cobra.Command { return NewCmdToken(f, nil) }},
+		{"header", func(f *Factory) *cobra.Command { return NewCmdHeader(f, nil) }},
+		{"exec", func(f *Factory) *cobra.Command { return NewCmdExec(f, nil) }},
+		{"list", func(f *Factory) *cobra.Command { return NewCmdList(f, nil) }},
+		{"show", func(f *Factory) *cobra.Command { return NewCmdShow(f, nil) }},
+		{"refresh", func(f *Factory) *cobra.Command { return NewCmdRefresh(f, nil) }},
+		{"rm", func(f *Factory) *cobra.Command { return NewCmdRm(f, nil) }},
+		{"rename", func(f *Factory) *cobra.Command { return NewCmdRename(f, nil) }},
+		{"add", func(f *Factory) *cobra.Command { return NewCmdAdd(f, nil) }},
+		{"consent", func(f *Factory) *cobra.Command { return NewCmdConsent(f, nil) }},
+		{"keep-alive", NewCmdKeepAlive},
+		{"edit", func(f *Factory) *cobra.Command { return NewCmdEdit(f, nil) }},
+		{"export", func(f *Factory) *cobra.Command { return NewCmdExport(f, nil) }},
+		{"import", func(f *Factory) *cobra.Command { return NewCmdImport(f, nil) }},
+		{"vault", NewCmdVault},
+		{"completion", func(f *Factory) *cobra.Command { return NewCmdCompletion(f, nil) }},
+		{"version", NewCmdVersion},
+		{"demo", func(f *Factory) *cobra.Command { return NewCmdDemo(f, nil) }},
+		{"doctor", func(f *Factory) *cobra.Command { return NewCmdDoctor(f, nil) }},
+		{"dc", NewCmdDC},
+		{"unlock", func(f *Factory) *cobra.Command { return NewCmdUnlock(f, nil) }},
+		{"lock", func(f *Factory) *cobra.Command { return NewCmdLock(f, nil) }},
+		{"agent", func(f *Factory) *cobra.Command { return NewCmdAgent(f, nil) }},
+		{"serve", func(f *Factory) *cobra.Command { return NewCmdServe(f, nil) }},
+		{"use", NewCmdUse},
+		{"api", func(f *Factory) *cobra.Command { return NewCmdAPI(f, nil) }},
+		{"proxy", func(f *Factory) *cobra.Command { return NewCmdProxy(f, nil) }},
+	}
+}
+
+// commandEntry is a command's name and how to build it.
+type commandEntry struct {
+	name  string
+	build func(*Factory) *cobra.Command
+}
+
 // NewCmdRoot builds the whole command table on f. Bare `ztm` starts the
 // dashboard.
 func NewCmdRoot(f *Factory) *cobra.Command {
+	root := newRoot(f)
+	for _, c := range commandTable() {
+		root.AddCommand(c.build(f))
+	}
+	return root
+}
+
+// newCmdRootFor builds the root with only the command args run, when
+// args name one plainly; anything else (no command, help, --version, a
+// typo that needs "did you mean", the completion scripts' hidden
+// __complete) gets the whole table, which those need.
+func newCmdRootFor(f *Factory, args []string) *cobra.Command {
+	name := commandName(args)
+	for _, c := range commandTable() {
+		if c.name == name {
+			root := newRoot(f)
+			root.AddCommand(c.build(f))
+			return root
+		}
+	}
+	return NewCmdRoot(f)
+}
+
+// commandName is the first argument after the root's own options
+// (--vault FILE, --identity FILE), which cobra takes as the command's
+// name; "" when something else comes first.
+func commandName(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--vault" || a == "--identity":
+			i++
+		case strings.HasPrefix(a, "--vault=") || strings.HasPrefix(a, "--identity="):
+		case strings.HasPrefix(a, "-"):
+			return ""
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+// newRoot is the root command, with its options and help, and no
+// commands under it yet.
+func newRoot(f *Factory) *cobra.Command {
 	var version bool
 	root := &cobra.Command{
 		Use:   "ztm",
@@ -46,20 +133,6 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 	})
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { printHelp(c.OutOrStdout(), c) })
 	root.SetHelpCommand(newCmdHelp(root))
-	root.AddCommand(
-		NewCmdToken(f, nil), NewCmdHeader(f, nil), NewCmdExec(f, nil),
-		NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdRefresh(f, nil),
-		NewCmdRm(f, nil), NewCmdRename(f, nil), NewCmdAdd(f, nil),
-		NewCmdConsent(f, nil), NewCmdKeepAlive(f), NewCmdEdit(f, nil),
-		NewCmdExport(f, nil), NewCmdImport(f, nil), NewCmdVault(f),
-		NewCmdCompletion(f, nil), NewCmdVersion(f), NewCmdDemo(f, nil),
-		NewCmdDoctor(f, nil), NewCmdDC(f),
-		NewCmdUnlock(f, nil), NewCmdLock(f, nil), NewCmdAgent(f, nil),
-		NewCmdServe(f, nil),
-		NewCmdUse(f),
-		NewCmdAPI(f, nil),
-		NewCmdProxy(f, nil),
-	)
 	return root
 }
 
