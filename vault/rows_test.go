@@ -163,3 +163,49 @@ func TestEachProfileRowLazy(t *testing.T) {
 		t.Errorf("lazy rows\n%v\nwant\n%v", got, want)
 	}
 }
+
+// Stored text holding the character rows are joined with (a vault written
+// by something else may have it anywhere) is read back whole, in both
+// sets of columns, in a full and a lazy open.
+func TestEachProfileRowTextWithTheSeparator(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	addProfiles(t, v, 0, 3)
+	odd := "a\x1fb\x1f"
+	err := v.Update(context.Background(), func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE profiles SET account = ?, notes = ?, tags = ? WHERE name = 'crm-0001'`, odd, odd, "x\x1fy")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := LoadKey(p.Identity, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := Open(p, key, Options{Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lazy.Close()
+	for _, vv := range []*Vault{v, lazy} {
+		for _, cols := range []RowColumns{TableColumns, AllColumns} {
+			var names []string
+			err := vv.EachProfileRow(cols, func(r *ProfileRow) error {
+				names = append(names, r.Name)
+				if r.Name != "crm-0001" {
+					return nil
+				}
+				if r.Account != odd || !reflect.DeepEqual(r.Tags, []string{"x\x1fy"}) || (cols == AllColumns) != (r.Notes == odd) {
+					t.Errorf("columns %d: account %q, tags %q, notes %q", cols, r.Account, r.Tags, r.Notes)
+				}
+				if !r.HasAccessToken || r.ExpiresAt.IsZero() {
+					t.Errorf("columns %d: the token's state was lost: %+v", cols, r)
+				}
+				return nil
+			})
+			if err != nil || !reflect.DeepEqual(names, []string{"crm-0000", "crm-0001", "crm-0002"}) {
+				t.Errorf("columns %d: %v, %v", cols, names, err)
+			}
+		}
+	}
+}
