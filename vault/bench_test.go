@@ -214,3 +214,32 @@ func BenchmarkProfiles(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListRows: what `ztm list` does after start-up: unlock, open
+// (lazily, or fully), and read every profile's table row.
+func BenchmarkListRows(b *testing.B) {
+	for _, mode := range []string{"lazy", "full"} {
+		for _, n := range benchSizes[1:3] {
+			b.Run(fmt.Sprintf("%s/profiles=%d", mode, n), func(b *testing.B) {
+				p := benchVault(b, n)
+				for b.Loop() {
+					key, err := LoadKey(p.Identity, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					v, err := Open(p, key, Options{Lazy: mode == "lazy"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					rows := 0
+					err = v.EachProfileRow(TableColumns, func(*ProfileRow) error { rows++; return nil })
+					if err != nil || rows != n {
+						b.Fatalf("%d rows, %v", rows, err)
+					}
+					v.Close()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/profile")
+			})
+		}
+	}
+}

@@ -226,8 +226,16 @@ func TestRefusesADirectoryOthersCanWrite(t *testing.T) {
 // TestDamagedImageIsNeverWritten: a vault whose database is damaged in a
 // way that loads and reads fine (a profile's row no longer matches its
 // entry in the name index) is refused at the first save, whatever the
-// change touches, and the file on disk stays as it was.
+// change touches, and the file on disk stays as it was: opened fully, and
+// opened lazily as the command line opens it (where the full check runs
+// in the background while the change is written).
 func TestDamagedImageIsNeverWritten(t *testing.T) {
+	for _, lazy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lazy=%v", lazy), func(t *testing.T) { damagedImageIsNeverWritten(t, lazy) })
+	}
+}
+
+func damagedImageIsNeverWritten(t *testing.T, lazy bool) {
 	v, p := newKeyFileVault(t)
 	addProfiles(t, v, 0, 3)
 	image, err := v.mem.serialize()
@@ -254,13 +262,23 @@ func TestDamagedImageIsNeverWritten(t *testing.T) {
 	os.WriteFile(p.Vault, cipher, 0o600)
 	before := dirSnapshot(t, p.Dir)
 
-	w := reopen(t, p, "")
+	w, err := Open(p, v.Key(), Options{Lazy: lazy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
 	if names := profileNames(t, w); len(names) != 3 {
 		t.Fatalf("the damaged vault should still read: %v", names)
 	}
 	err = w.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("theme", "dark") })
 	if !errorsIs(err, ErrSave) || !errorsIs(err, ErrCorrupt) {
 		t.Fatalf("saving a damaged database: %v, want ErrSave and ErrCorrupt", err)
+	}
+	assertUnchanged(t, p.Dir, before)
+	// Refused again at the next try, not let through once the check ran.
+	err = w.Update(context.Background(), func(tx *Tx) error { return tx.SetSetting("theme", "light") })
+	if !errorsIs(err, ErrCorrupt) {
+		t.Fatalf("a second save of the damaged database: %v, want ErrCorrupt", err)
 	}
 	assertUnchanged(t, p.Dir, before)
 }

@@ -93,13 +93,43 @@ func (v *Vault) writeTempImage(recipients []age.Recipient) (string, imageSum, er
 
 // verifySum decrypts the file at path and checks it holds exactly the
 // image summed in s.
+//
+// It reads through age's random-access reader, which authenticates every
+// chunk as the streaming one does (and the last as the last), in reads of
+// a megabyte with one buffer: the streaming reader allocated a new 64 KiB
+// buffer for every chunk, 62 MB of garbage at 100,000 profiles.
 func verifySum(path string, s imageSum, ids []age.Identity) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return verifyStream(f, s, ids)
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	plain, size, err := age.DecryptReaderAt(f, fi.Size(), ids...)
+	if err != nil {
+		return fmt.Errorf("the new file does not decrypt with this vault's key: %w", err)
+	}
+	if size != s.size {
+		return errors.New("the new file does not read back as written")
+	}
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	defer clear(buf)
+	for off := int64(0); off < size; {
+		n, err := plain.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		h.Write(buf[:n])
+		off += int64(n)
+		if err != nil && !(err == io.EOF && off == size) {
+			return fmt.Errorf("the new file does not read back: %w", err)
+		}
+	}
+	if !bytes.Equal(h.Sum(nil), s.sum[:]) {
+		return errors.New("the new file does not read back as written")
+	}
+	return nil
 }
 
 // verifyStream decrypts the ciphertext read from src and checks it holds

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ztm/model"
+	"ztm/vault"
 )
 
 // ListOptions are the options of ztm list.
@@ -122,6 +123,28 @@ func toJSON(p model.Profile, now time.Time) profileJSON {
 	return j
 }
 
+// rowJSON is toJSON of a listed row: the same fields, read without the
+// secrets (list --json).
+func rowJSON(r *vault.ProfileRow, now time.Time) profileJSON {
+	j := profileJSON{
+		Name: r.Name, DC: dcText(r.DC), AccountsServer: r.AccountsServer, APIDomain: r.APIDomain,
+		Account: r.Account, ClientType: string(r.ClientType), ClientID: r.ClientID,
+		Consent: string(r.Consent), Scopes: nonNil(r.Scopes), Tags: nonNil(r.Tags),
+		Health: string(r.RefreshHealth()), KeepAlive: r.KeepAlive,
+		Notes: r.Notes, Environment: string(r.Environment.OrDefault()), Grant: string(r.GrantMethod()), SOID: r.SOID,
+	}
+	if r.HasAccessToken {
+		exp := r.ExpiresAt.UTC().Format(time.RFC3339)
+		in := int(r.Remaining(now).Seconds())
+		j.ExpiresAt, j.ExpiresIn = &exp, &in
+	}
+	if r.HasToken && !r.LastRefreshAt.IsZero() {
+		last := r.LastRefreshAt.UTC().Format(time.RFC3339)
+		j.LastRefreshAt = &last
+	}
+	return j
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -129,9 +152,12 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func dcLabel(p model.Profile) string {
-	if p.DC != "" {
-		return p.DC
+func dcLabel(p model.Profile) string { return dcText(p.DC) }
+
+// dcText is the data-center column: a custom server has no ID.
+func dcText(dc string) string {
+	if dc != "" {
+		return dc
 	}
 	return "custom"
 }
@@ -143,24 +169,23 @@ func runList(o *ListOptions) error {
 		return err
 	}
 	defer s.Close()
-	// Only the profiles: list shows no refresh budget, which would be one
-	// more query over every profile's events.
-	profiles, err := s.Vault.Profiles()
-	if err != nil {
-		return err
-	}
+	// Only the profiles' rows, streamed: list shows no refresh budget
+	// (one more query over every profile's events) and no secret.
+	rows := rowSource(s.Vault.EachProfileRow)
 	now := e.Now()
-	switch {
-	case o.Names:
-		return writeNames(e.Stdout, profiles)
-	case o.JSON:
-		return writeJSONList(e.Stdout, profiles, now)
+	if o.JSON {
+		return writeJSONList(e.Stdout, rows, now)
 	}
-	if len(profiles) == 0 {
+	var n int
+	if o.Names {
+		n, err = writeNames(e.Stdout, rows)
+	} else {
+		n, err = writeTable(e.Stdout, rows, now)
+	}
+	if err == nil && n == 0 && !o.Names {
 		fmt.Fprintf(e.Stderr, "no profiles yet: run ztm to add one with the guided set-up, or see %s\n", mustCommand("add", "--help"))
-		return nil
 	}
-	return writeTable(e.Stdout, profiles, now)
+	return err
 }
 
 // refreshText is the refresh-token column: a client-credentials profile
@@ -172,11 +197,27 @@ func refreshText(p model.Profile) string {
 	return string(p.Token.RefreshHealth())
 }
 
+// rowRefresh is refreshText of a listed row.
+func rowRefresh(r *vault.ProfileRow) string {
+	if r.ClientCredentials {
+		return "not needed"
+	}
+	return string(r.RefreshHealth())
+}
+
 func expiryText(t *model.Token, now time.Time) string {
-	if t == nil || t.AccessToken == "" {
+	return expiryFor(t != nil && t.AccessToken != "", t.Remaining(now))
+}
+
+// rowExpiry is expiryText of a listed row.
+func rowExpiry(r *vault.ProfileRow, now time.Time) string {
+	return expiryFor(r.HasAccessToken, r.Remaining(now))
+}
+
+func expiryFor(hasAccess bool, rem time.Duration) string {
+	if !hasAccess {
 		return "no token"
 	}
-	rem := t.Remaining(now)
 	if rem <= 0 {
 		return model.FormatRemaining(rem)
 	}
@@ -184,10 +225,25 @@ func expiryText(t *model.Token, now time.Time) string {
 }
 
 func lastRefresh(t *model.Token, now time.Time) string {
-	if t == nil || t.LastRefreshAt.IsZero() {
+	if t == nil {
 		return "-"
 	}
-	return model.FormatAgo(now.Sub(t.LastRefreshAt))
+	return agoText(t.LastRefreshAt, now)
+}
+
+// rowLastRefresh is lastRefresh of a listed row.
+func rowLastRefresh(r *vault.ProfileRow, now time.Time) string {
+	if !r.HasToken {
+		return "-"
+	}
+	return agoText(r.LastRefreshAt, now)
+}
+
+func agoText(at, now time.Time) string {
+	if at.IsZero() {
+		return "-"
+	}
+	return model.FormatAgo(now.Sub(at))
 }
 
 func orDash(s string) string {

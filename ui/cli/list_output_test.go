@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
 
 	"ztm/model"
+	"ztm/vault"
 )
 
 // countingWriter counts the writes that reach it, as a terminal's system calls.
@@ -19,6 +22,27 @@ type countingWriter struct {
 func (c *countingWriter) Write(p []byte) (int, error) {
 	c.writes++
 	return c.Buffer.Write(p)
+}
+
+// profileRows is a row source over profiles held in memory, as the
+// vault's EachProfileRow reads them.
+func profileRows(ps []model.Profile) rowSource {
+	return func(_ vault.RowColumns, fn func(*vault.ProfileRow) error) error {
+		for _, p := range ps {
+			r := vault.ProfileRow{ID: p.ID, Name: p.Name, DC: p.DC, Account: p.Account, Environment: p.Environment,
+				ClientType: p.ClientType, Tags: p.Tags, KeepAlive: p.KeepAlive, ClientCredentials: p.ClientCredentials,
+				AccountsServer: p.AccountsServer, APIDomain: p.APIDomain, ClientID: p.ClientID, RedirectURI: p.RedirectURI,
+				Notes: p.Notes, SOID: p.SOID, Consent: p.Consent, Scopes: p.Scopes}
+			if t := p.Token; t != nil {
+				r.HasToken, r.HasAccessToken, r.HasRefreshToken = true, t.AccessToken != "", t.RefreshToken != ""
+				r.ExpiresAt, r.LastRefreshAt, r.Health = t.ExpiresAt, t.LastRefreshAt, t.Health
+			}
+			if err := fn(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func listProfiles(n int, now time.Time) []model.Profile {
@@ -50,7 +74,7 @@ func TestListJSONStreamsTheSameDocument(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got countingWriter
-		if err := writeJSONList(&got, ps, now); err != nil {
+		if err := writeJSONList(&got, profileRows(ps), now); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
@@ -68,7 +92,7 @@ func TestListTableIsBuffered(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	ps := listProfiles(50, now)
 	var got countingWriter
-	if err := writeTable(&got, ps, now); err != nil {
+	if _, err := writeTable(&got, profileRows(ps), now); err != nil {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
@@ -86,8 +110,31 @@ func TestListTableIsBuffered(t *testing.T) {
 		t.Errorf("%d writes for a %d-byte table", got.writes, got.Len())
 	}
 	var names countingWriter
-	writeNames(&names, ps)
+	writeNames(&names, profileRows(ps))
 	if names.writes != 1 || strings.Count(names.String(), "\n") != 50 {
 		t.Errorf("--names: %d writes, %d lines", names.writes, strings.Count(names.String(), "\n"))
+	}
+}
+
+// list --json, read as rows without the secrets, says of each profile
+// exactly what show --json says of it, read whole.
+func TestListJSONAgreesWithShow(t *testing.T) {
+	t.Parallel()
+	w := fourProfiles(t)
+	r := w.run("list", "--json").want(t, 0)
+	var listed []json.RawMessage
+	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed) != 4 {
+		t.Fatalf("list --json: %v, %d elements\n%s", err, len(listed), r.stdout)
+	}
+	for _, el := range listed {
+		var one struct{ Name string }
+		json.Unmarshal(el, &one)
+		shown := w.run("show", one.Name, "--json").want(t, 0)
+		var a, b any
+		json.Unmarshal(el, &a)
+		json.Unmarshal([]byte(shown.stdout), &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: list --json says\n%s\nshow --json says\n%s", one.Name, el, shown.stdout)
+		}
 	}
 }
