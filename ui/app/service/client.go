@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,6 +32,7 @@ type Client struct {
 	base  string
 	cred  string
 	hc    *http.Client
+	rt    http.RoundTripper // the agent's: used without an http.Client (see client_socket.go)
 	agent bool
 	vault string // the vault an agent must serve; empty: any
 	where string // for messages: the URL or the socket
@@ -76,14 +76,7 @@ func ServerFromEnv(flag string, getenv func(string) string) (base, credential st
 
 // NewAgentClient is a client of the agent listening on socket.
 func NewAgentClient(socket string) *Client {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
-		MaxIdleConnsPerHost: 4,
-	}
-	return &Client{base: "http://agent", hc: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, agent: true, where: socket}
+	return &Client{base: "http://agent", rt: socketTransport{socket: socket}, agent: true, where: socket}
 }
 
 // Token asks for profile's access token, valid for at least minValid.
@@ -165,7 +158,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if c.vault != "" {
 		req.Header.Set(vaultHeader, c.vault)
 	}
-	resp, err := c.hc.Do(req)
+	var resp *http.Response
+	if c.rt != nil {
+		resp, err = c.rt.RoundTrip(req)
+	} else {
+		resp, err = c.hc.Do(req)
+	}
 	if err != nil {
 		return c.unreachable(ctx, err)
 	}
