@@ -1,0 +1,134 @@
+package vault
+
+import (
+	"database/sql"
+	"fmt"
+	"time"
+
+	"ztm/model"
+)
+
+// A dashboard of 100,000 profiles needs, for each, only what its list
+// draws and its filter matches; a whole model.Profile with its secrets is
+// about 1.1 KB of heap, its row a fifth of that. It draws its first
+// screen from the first rows by name, which the name's index finds
+// without reading the rest, and reads the others after. The rows are read
+// in storage order: on a lazily opened vault that decrypts each 64 KiB
+// chunk once, where the name's order would jump between chunks.
+
+// ProfileRow is a profile as a list shows it and a filter matches it,
+// without its secrets: what is secret is only said to be there.
+type ProfileRow struct {
+	ID          int64
+	Name        string
+	DC          string
+	Account     string
+	ClientID    string
+	ClientType  model.ClientType
+	Environment model.Environment
+	Scopes      []string
+	Tags        []string
+	KeepAlive   bool
+	// ClientCredentials is set when the tokens come from the
+	// client-credentials grant; HasSecret when a client secret is stored.
+	ClientCredentials bool
+	HasSecret         bool
+	Token             TokenState
+}
+
+// TokenState is a profile's token without the tokens themselves.
+type TokenState struct {
+	// Present is false when the profile has no token row at all.
+	Present bool
+	// HasAccess and HasRefresh say whether an access and a refresh token
+	// are stored.
+	HasAccess  bool
+	HasRefresh bool
+	ExpiresAt  time.Time
+	ObtainedAt time.Time
+	// LastRefreshAt is the last refresh ztm made (zero: none).
+	LastRefreshAt time.Time
+	Health        model.Health
+}
+
+// rowText lists the text fields of a row in the order they are packed
+// (see profilerows.go for why they are packed).
+var rowText = []string{
+	"p.name", "p.dc", "p.account", "p.client_id", "p.client_type", "p.environment",
+	"p.scopes", "p.tags", "t.health",
+}
+
+// rowSelect reads rows; the secrets are compared in SQLite, so that only
+// whether they are there crosses into Go.
+var rowSelect = `SELECT p.id, p.keep_alive, p.client_credentials, p.client_secret != '',
+	t.profile_id, t.access_token != '', t.refresh_token != '', t.expires_at, t.obtained_at,
+	t.last_refresh_at, concat(` + packExpr(rowText) + `)
+	FROM profiles p LEFT JOIN tokens t ON t.profile_id = p.id`
+
+// ProfileCount is how many profiles the vault holds.
+func (t *Tx) ProfileCount() (int, error) {
+	var n int
+	err := t.queryRow("SELECT count(*) FROM profiles").Scan(&n)
+	return n, err
+}
+
+// FirstProfileRows returns the first n profiles in name order (ignoring
+// case, as names are unique), from the name's index: a list's first
+// screen, at the cost of n rows whatever the vault's size.
+func (t *Tx) FirstProfileRows(n int) ([]ProfileRow, error) {
+	return t.profileRows(n, rowSelect+` ORDER BY p.name LIMIT ?`, n)
+}
+
+// ProfileRows returns every profile's row in storage order (the order in
+// which they read fastest; callers sort them as they show them).
+func (t *Tx) ProfileRows() ([]ProfileRow, error) {
+	n, err := t.ProfileCount()
+	if err != nil {
+		return nil, err
+	}
+	return t.profileRows(n, rowSelect+` ORDER BY p.id`)
+}
+
+// profileRows runs a row query; size is the number of rows expected, so
+// the slice is allocated once.
+func (t *Tx) profileRows(size int, query string, args ...any) ([]ProfileRow, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]ProfileRow, 0, size)
+	for rows.Next() {
+		out = append(out, ProfileRow{})
+		if err := scanRow(rows, &out[len(out)-1]); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+func scanRow(r rowScanner, p *ProfileRow) error {
+	var keepAlive, clientCreds, hasSecret int
+	var tokID, hasAccess, hasRefresh, expires, obtained, lastRefresh sql.NullInt64
+	var packed string
+	err := r.Scan(&p.ID, &keepAlive, &clientCreds, &hasSecret, &tokID, &hasAccess, &hasRefresh,
+		&expires, &obtained, &lastRefresh, &packed)
+	if err != nil {
+		return err
+	}
+	var clientType, env, scopes, tags, health string
+	if err := unpack(packed, &p.Name, &p.DC, &p.Account, &p.ClientID, &clientType, &env, &scopes, &tags, &health); err != nil {
+		return fmt.Errorf("%w (profile id %d)", err, p.ID)
+	}
+	p.ClientType, p.Environment = model.ClientType(clientType), model.Environment(env)
+	p.Scopes, p.Tags = splitList(scopes), splitList(tags)
+	p.KeepAlive, p.ClientCredentials, p.HasSecret = keepAlive != 0, clientCreds != 0, hasSecret != 0
+	if tokID.Valid {
+		p.Token = TokenState{
+			Present: true, HasAccess: hasAccess.Int64 != 0, HasRefresh: hasRefresh.Int64 != 0,
+			ExpiresAt: fromMillis(expires.Int64), ObtainedAt: fromMillis(obtained.Int64),
+			LastRefreshAt: fromMillis(lastRefresh.Int64), Health: model.Health(health),
+		}
+	}
+	return nil
+}
