@@ -23,8 +23,8 @@ const (
 	saveTimeout = 15 * time.Second
 )
 
-// loadProfiles reads every profile and the refresh budgets, reloading the
-// vault first if another process saved it.
+// loadProfiles reads every profile's row and the refresh budgets,
+// reloading the vault first if another process saved it.
 func loadProfiles(v *vault.Vault, reload bool) tea.Cmd {
 	return func() tea.Msg {
 		if reload {
@@ -35,12 +35,49 @@ func loadProfiles(v *vault.Vault, reload bool) tea.Cmd {
 		var m profilesMsg
 		m.err = v.View(func(tx *vault.Tx) error {
 			var err error
-			if m.profiles, err = tx.Profiles(); err != nil {
+			if m.rows, err = tx.ProfileRows(); err != nil {
 				return err
 			}
+			m.total = len(m.rows)
 			m.budgets, err = tx.RefreshBudgets()
 			return err
 		})
+		return m
+	}
+}
+
+// firstRows is how many rows the first read brings: more than any
+// screen shows at once (a variable: tests make it smaller).
+var firstRows = 200
+
+// loadFirstRows reads the first rows by name, their budgets and the
+// number of profiles: the first screen, at a cost that does not grow with
+// the vault. When they are all there is, the message is a whole read.
+func loadFirstRows(v *vault.Vault) tea.Cmd {
+	return func() tea.Msg {
+		m := profilesMsg{budgets: map[string]model.RefreshBudget{}}
+		m.err = v.View(func(tx *vault.Tx) error {
+			var err error
+			if m.total, err = tx.ProfileCount(); err != nil {
+				return err
+			}
+			if m.rows, err = tx.FirstProfileRows(firstRows); err != nil {
+				return err
+			}
+			// One look-up per row by the events' index: the query of every
+			// budget reads all the events.
+			for _, r := range m.rows {
+				b, err := tx.RefreshBudget(r.Name)
+				if err != nil {
+					return err
+				}
+				if b.Used > 0 {
+					m.budgets[r.Name] = b
+				}
+			}
+			return nil
+		})
+		m.first = len(m.rows) < m.total
 		return m
 	}
 }
@@ -56,15 +93,33 @@ func checkChanged(v *vault.Vault) tea.Cmd {
 	}
 }
 
-func loadEvents(v *vault.Vault, name string) tea.Cmd {
+// loadDetail reads the whole record of the selected profile, secrets
+// and all, and its recent events: the list holds only rows.
+func loadDetail(v *vault.Vault, name string) tea.Cmd {
 	return func() tea.Msg {
-		var evs []model.Event
+		m := eventsMsg{profile: name}
 		v.View(func(tx *vault.Tx) error {
-			var err error
-			evs, err = tx.Events(name, 8)
+			p, err := tx.Profile(name)
+			if err != nil {
+				return err
+			}
+			m.full = &p
+			m.events, err = tx.Events(name, 8)
 			return err
 		})
-		return eventsMsg{profile: name, events: evs}
+		return m
+	}
+}
+
+// withProfile reads the whole record of name and hands it to then, for
+// the actions that need more than its row (edit, consent, notes).
+func withProfile(v *vault.Vault, name string, then func(model.Profile) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		p, err := v.Profile(name)
+		if err != nil {
+			return statusMsg{text: err.Error(), err: true}
+		}
+		return then(p)
 	}
 }
 
@@ -143,13 +198,13 @@ func clearClipboard(c *Common, value string) tea.Cmd {
 
 // deleteCmd deletes a profile, revoking its refresh token at Zoho first
 // when asked; if the revoke fails the profile is kept.
-func deleteCmd(c *Common, p model.Profile, revoke bool) tea.Cmd {
+func deleteCmd(c *Common, name string, revoke bool) tea.Cmd {
 	s := c.App
 	return func() tea.Msg {
 		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
-		d, err := s.Delete(ctx, p.Name, revoke)
-		return deletedMsg{name: p.Name, revoked: d.Revoked || d.AlreadyRevoked, already: d.AlreadyRevoked, err: err}
+		d, err := s.Delete(ctx, name, revoke)
+		return deletedMsg{name: name, revoked: d.Revoked || d.AlreadyRevoked, already: d.AlreadyRevoked, err: err}
 	}
 }
 
