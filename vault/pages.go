@@ -17,7 +17,9 @@ import (
 // chunk once, where the name's order would jump between chunks.
 
 // ProfileRow is a profile as a list shows it and a filter matches it,
-// without its secrets: what is secret is only said to be there.
+// without its secrets: what is secret is only said to be there. Its
+// lists are kept as stored, comma-separated, and its times as Unix
+// milliseconds: slices and time.Time values were two fifths of a row.
 type ProfileRow struct {
 	ID          int64
 	Name        string
@@ -26,15 +28,22 @@ type ProfileRow struct {
 	ClientID    string
 	ClientType  model.ClientType
 	Environment model.Environment
-	Scopes      []string
-	Tags        []string
-	KeepAlive   bool
+	// Scopes and Tags are comma-separated; ScopeList and TagList split them.
+	Scopes    string
+	Tags      string
+	KeepAlive bool
 	// ClientCredentials is set when the tokens come from the
 	// client-credentials grant; HasSecret when a client secret is stored.
 	ClientCredentials bool
 	HasSecret         bool
 	Token             TokenState
 }
+
+// ScopeList is the row's scopes.
+func (r *ProfileRow) ScopeList() []string { return splitList(r.Scopes) }
+
+// TagList is the row's tags.
+func (r *ProfileRow) TagList() []string { return splitList(r.Tags) }
 
 // TokenState is a profile's token without the tokens themselves.
 type TokenState struct {
@@ -44,12 +53,23 @@ type TokenState struct {
 	// are stored.
 	HasAccess  bool
 	HasRefresh bool
-	ExpiresAt  time.Time
-	ObtainedAt time.Time
-	// LastRefreshAt is the last refresh ztm made (zero: none).
-	LastRefreshAt time.Time
-	Health        model.Health
+	Health     model.Health
+	// Expires, Obtained and LastRefresh (the last refresh ztm made) are
+	// Unix milliseconds, 0 when unknown; the methods of the same names
+	// with At give them as times.
+	Expires     int64
+	Obtained    int64
+	LastRefresh int64
 }
+
+// ExpiresAt is when the access token expires.
+func (s *TokenState) ExpiresAt() time.Time { return fromMillis(s.Expires) }
+
+// ObtainedAt is when the access token was issued.
+func (s *TokenState) ObtainedAt() time.Time { return fromMillis(s.Obtained) }
+
+// LastRefreshAt is the last refresh ztm made; zero when none.
+func (s *TokenState) LastRefreshAt() time.Time { return fromMillis(s.LastRefresh) }
 
 // rowText lists the text fields of a row in the order they are packed
 // (see profilerows.go for why they are packed).
@@ -116,18 +136,17 @@ func scanRow(r rowScanner, p *ProfileRow) error {
 	if err != nil {
 		return err
 	}
-	var clientType, env, scopes, tags, health string
-	if err := unpack(packed, &p.Name, &p.DC, &p.Account, &p.ClientID, &clientType, &env, &scopes, &tags, &health); err != nil {
+	var clientType, env, health string
+	if err := unpack(packed, &p.Name, &p.DC, &p.Account, &p.ClientID, &clientType, &env, &p.Scopes, &p.Tags, &health); err != nil {
 		return fmt.Errorf("%w (profile id %d)", err, p.ID)
 	}
 	p.ClientType, p.Environment = model.ClientType(clientType), model.Environment(env)
-	p.Scopes, p.Tags = splitList(scopes), splitList(tags)
 	p.KeepAlive, p.ClientCredentials, p.HasSecret = keepAlive != 0, clientCreds != 0, hasSecret != 0
 	if tokID.Valid {
 		p.Token = TokenState{
 			Present: true, HasAccess: hasAccess.Int64 != 0, HasRefresh: hasRefresh.Int64 != 0,
-			ExpiresAt: fromMillis(expires.Int64), ObtainedAt: fromMillis(obtained.Int64),
-			LastRefreshAt: fromMillis(lastRefresh.Int64), Health: model.Health(health),
+			Expires: expires.Int64, Obtained: obtained.Int64, LastRefresh: lastRefresh.Int64,
+			Health: model.Health(health),
 		}
 	}
 	return nil

@@ -52,22 +52,22 @@ func pagesVault(t *testing.T) Paths {
 // wantRow is the row a profile should read as.
 func wantRow(p model.Profile) ProfileRow {
 	r := ProfileRow{ID: p.ID, Name: p.Name, DC: p.DC, Account: p.Account, ClientID: p.ClientID,
-		ClientType: p.ClientType, Environment: p.Environment, Scopes: p.Scopes, Tags: p.Tags,
+		ClientType: p.ClientType, Environment: p.Environment, Scopes: joinList(p.Scopes), Tags: joinList(p.Tags),
 		KeepAlive: p.KeepAlive, ClientCredentials: p.ClientCredentials, HasSecret: p.ClientSecret != ""}
 	if t := p.Token; t != nil {
 		r.Token = TokenState{Present: true, HasAccess: t.AccessToken != "", HasRefresh: t.RefreshToken != "",
-			ExpiresAt: t.ExpiresAt, ObtainedAt: t.ObtainedAt, LastRefreshAt: t.LastRefreshAt, Health: t.Health}
+			Expires: millis(t.ExpiresAt), Obtained: millis(t.ObtainedAt), LastRefresh: millis(t.LastRefreshAt), Health: t.Health}
 	}
 	return r
 }
 
 func sameRow(a, b ProfileRow) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.DC == b.DC && a.Account == b.Account && a.ClientID == b.ClientID &&
-		a.ClientType == b.ClientType && a.Environment == b.Environment && slices.Equal(a.Scopes, b.Scopes) &&
-		slices.Equal(a.Tags, b.Tags) && a.KeepAlive == b.KeepAlive && a.ClientCredentials == b.ClientCredentials &&
+		a.ClientType == b.ClientType && a.Environment == b.Environment && slices.Equal(a.ScopeList(), b.ScopeList()) &&
+		slices.Equal(a.TagList(), b.TagList()) && a.KeepAlive == b.KeepAlive && a.ClientCredentials == b.ClientCredentials &&
 		a.HasSecret == b.HasSecret && a.Token.Present == b.Token.Present && a.Token.HasAccess == b.Token.HasAccess &&
-		a.Token.HasRefresh == b.Token.HasRefresh && a.Token.ExpiresAt.Equal(b.Token.ExpiresAt) &&
-		a.Token.ObtainedAt.Equal(b.Token.ObtainedAt) && a.Token.LastRefreshAt.Equal(b.Token.LastRefreshAt) &&
+		a.Token.HasRefresh == b.Token.HasRefresh && a.Token.ExpiresAt().Equal(b.Token.ExpiresAt()) &&
+		a.Token.ObtainedAt().Equal(b.Token.ObtainedAt()) && a.Token.LastRefreshAt().Equal(b.Token.LastRefreshAt()) &&
 		a.Token.Health == b.Token.Health
 }
 
@@ -117,7 +117,10 @@ func TestProfileRowsSayWhatProfilesHold(t *testing.T) {
 		for _, prof := range profiles {
 			i := slices.IndexFunc(rows, func(r ProfileRow) bool { return r.ID == prof.ID })
 			if i < 0 || !sameRow(rows[i], wantRow(prof)) {
-				t.Errorf("lazy %v: %s reads as %+v, want %+v", lazy, prof.Name, rows[max(i, 0)], wantRow(prof))
+				t.Fatalf("lazy %v: %s reads as %+v, want %+v", lazy, prof.Name, rows[max(i, 0)], wantRow(prof))
+			}
+			if !slices.Equal(rows[i].ScopeList(), prof.Scopes) || !slices.Equal(rows[i].TagList(), prof.Tags) {
+				t.Errorf("lazy %v: %s lists scopes %v and tags %v, want %v and %v", lazy, prof.Name, rows[i].ScopeList(), rows[i].TagList(), prof.Scopes, prof.Tags)
 			}
 		}
 		var names []string

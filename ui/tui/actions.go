@@ -50,17 +50,17 @@ func loadProfiles(v *vault.Vault, reload bool) tea.Cmd {
 // screen shows at once (a variable: tests make it smaller).
 var firstRows = 200
 
-// loadFirstRows reads the first rows by name, their budgets and the
-// number of profiles: the first screen, at a cost that does not grow with
-// the vault. When they are all there is, the message is a whole read.
+// loadFirstRows reads the first rows by name and their budgets: the
+// first screen, at a cost that does not grow with the vault. When they
+// are all there is, the message is a whole read; else the count comes
+// next (countProfiles), then the rest. Counting 100,000 profiles reads a
+// whole index, which would delay the first screen by tens of
+// milliseconds.
 func loadFirstRows(v *vault.Vault) tea.Cmd {
 	return func() tea.Msg {
 		m := profilesMsg{budgets: map[string]model.RefreshBudget{}}
 		m.err = v.View(func(tx *vault.Tx) error {
 			var err error
-			if m.total, err = tx.ProfileCount(); err != nil {
-				return err
-			}
 			if m.rows, err = tx.FirstProfileRows(firstRows); err != nil {
 				return err
 			}
@@ -77,8 +77,28 @@ func loadFirstRows(v *vault.Vault) tea.Cmd {
 			}
 			return nil
 		})
-		m.first = len(m.rows) < m.total
+		m.first = len(m.rows) == firstRows
+		m.total = len(m.rows)
 		return m
+	}
+}
+
+// profileCountMsg is how many profiles there are, while they load.
+type profileCountMsg struct{ n int }
+
+// countProfiles counts the profiles, then reads them all.
+func countProfiles(v *vault.Vault) tea.Cmd {
+	return func() tea.Msg {
+		var n int
+		err := v.View(func(tx *vault.Tx) error {
+			var err error
+			n, err = tx.ProfileCount()
+			return err
+		})
+		if err != nil {
+			return profilesMsg{err: err}
+		}
+		return profileCountMsg{n}
 	}
 }
 

@@ -204,7 +204,7 @@ func (a *arranger) urgencies(now time.Time) (expired, soon int) {
 		a.expiry = make([]int64, 0, len(a.ps))
 		for i := range a.ps {
 			if t := &a.ps[i].Token; t.Present && t.HasAccess {
-				a.expiry = append(a.expiry, t.ExpiresAt.UnixNano())
+				a.expiry = append(a.expiry, t.ExpiresAt().UnixNano())
 			}
 		}
 		slices.Sort(a.expiry)
@@ -242,11 +242,15 @@ func (q queryTerms) match(name string, p *vault.ProfileRow) bool {
 	return true
 }
 
-func anyFuzzyRunes(term []rune, list []string) bool {
-	for _, s := range list {
-		if fuzzyRunes(term, s) {
+// anyFuzzyRunes reports whether term matches one item of a
+// comma-separated list (a row's tags as stored).
+func anyFuzzyRunes(term []rune, list string) bool {
+	for list != "" {
+		item, rest, _ := strings.Cut(list, ",")
+		if fuzzyRunes(term, item) {
 			return true
 		}
+		list = rest
 	}
 	return false
 }

@@ -120,14 +120,22 @@ func rowsOf(ps []model.Profile) []vault.ProfileRow {
 	out := make([]vault.ProfileRow, len(ps))
 	for i, p := range ps {
 		out[i] = vault.ProfileRow{ID: p.ID, Name: p.Name, DC: p.DC, Account: p.Account, ClientID: p.ClientID,
-			ClientType: p.ClientType, Environment: p.Environment, Scopes: p.Scopes, Tags: p.Tags,
+			ClientType: p.ClientType, Environment: p.Environment, Scopes: strings.Join(p.Scopes, ","), Tags: strings.Join(p.Tags, ","),
 			KeepAlive: p.KeepAlive, ClientCredentials: p.ClientCredentials, HasSecret: p.ClientSecret != ""}
 		if t := p.Token; t != nil {
 			out[i].Token = vault.TokenState{Present: true, HasAccess: t.AccessToken != "", HasRefresh: t.RefreshToken != "",
-				ExpiresAt: t.ExpiresAt, ObtainedAt: t.ObtainedAt, LastRefreshAt: t.LastRefreshAt, Health: t.Health}
+				Expires: unixMillis(t.ExpiresAt), Obtained: unixMillis(t.ObtainedAt), LastRefresh: unixMillis(t.LastRefreshAt), Health: t.Health}
 		}
 	}
 	return out
+}
+
+// unixMillis is t as the vault stores it: 0 for the zero time.
+func unixMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // arrangeReference is how the dashboard arranged its rows before it kept

@@ -27,8 +27,9 @@ type dashboard struct {
 	budgets map[string]model.RefreshBudget
 	loaded  bool
 	loadErr error
-	// loading is the number of profiles while only the first rows are
-	// there and the rest load; 0 once every row is.
+	// partial is set while only the first rows are there and the rest
+	// load; loading is then how many profiles there are, once counted.
+	partial bool
 	loading int
 
 	sort      sortMode
@@ -118,6 +119,12 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, tea.Batch(tick(d.c, d.tickGen, d.now), checkChanged(d.c.Vault), d.keepAliveDue())
 	case profilesMsg:
 		return d, d.loadedProfiles(msg)
+	case profileCountMsg:
+		if !d.partial {
+			return d, nil // a whole read came first
+		}
+		d.loading = msg.n
+		return d, loadProfiles(d.c.Vault, false)
 	case eventsMsg:
 		if p := d.current(); p != nil && p.Name == msg.profile {
 			d.full, d.events = msg.full, msg.events
@@ -183,10 +190,7 @@ func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 		return nil // a whole read came first
 	}
 	d.table.profiles, d.budgets, d.loaded, d.loadErr = msg.rows, msg.budgets, true, nil
-	d.loading = 0
-	if msg.first {
-		d.loading = msg.total
-	}
+	d.partial, d.loading = msg.first, 0
 	// The heartbeat looks for keep-alive work every second; only these
 	// profiles can have any.
 	d.keptAlive = d.keptAlive[:0]
@@ -199,7 +203,7 @@ func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 	d.now = d.c.Cfg.Now()
 	d.rearrange()
 	if msg.first {
-		return loadProfiles(d.c.Vault, false)
+		return countProfiles(d.c.Vault)
 	}
 	return tea.Batch(d.loadEvents(), releaseLoadGarbage(len(msg.rows)))
 }

@@ -25,7 +25,10 @@ func startLoading(t *testing.T, n int) (*harness, []qItem) {
 	})
 	h.resize(120, 30)
 	h.queue = append(h.queue, qItem{cmd: h.app.Init()})
-	h.mustUntil("the first rows", func() bool { return h.app.dash != nil && h.app.dash.loading > 0 })
+	h.mustUntil("the first rows", func() bool { return h.app.dash != nil && h.app.dash.partial })
+	// Counting them all would have kept the first rows waiting.
+	h.wantView("loading profiles…")
+	h.mustUntil("the count", func() bool { return h.app.dash.loading > 0 })
 	rest := h.queue
 	h.queue = nil
 	return h, rest

@@ -79,11 +79,14 @@ func (d *dashboard) View() string {
 func (d *dashboard) header() string {
 	s := d.c.Styles
 	parts := []string{s.Title.Render("ztm")}
-	if d.loading > 0 {
+	switch {
+	case d.partial && d.loading == 0:
+		parts = append(parts, s.Subtle.Render("loading profiles…"))
+	case d.partial:
 		// Counts of the first rows alone would be wrong: none until all
 		// are there.
 		parts = append(parts, s.Subtle.Render(fmt.Sprintf("loading %d profiles…", d.loading)))
-	} else {
+	default:
 		parts = append(parts, d.counts()...)
 	}
 	parts = append(parts, s.Subtle.Render(d.sort.String()))

@@ -29,7 +29,7 @@ type (
 	profilesMsg struct {
 		rows    []vault.ProfileRow
 		budgets map[string]model.RefreshBudget
-		// first says rows are only the first by name, of total.
+		// first says rows are only the first by name: there may be more.
 		first bool
 		total int
 		err   error

@@ -104,8 +104,8 @@ func TestProgramUnlockCopyRefreshFilterQuit(t *testing.T) {
 		t.Fatalf("selected at the end: %v", p)
 	}
 	// The row holds no token, only its expiry: the new one's hour.
-	if tok := app.dash.find("crm-us").Token; !tok.HasAccess || tok.ExpiresAt.Sub(h.clock.Now()) < 59*time.Minute {
-		t.Fatalf("the dashboard does not show crm-us's new token: it expires at %v", tok.ExpiresAt)
+	if tok := app.dash.find("crm-us").Token; !tok.HasAccess || tok.ExpiresAt().Sub(h.clock.Now()) < 59*time.Minute {
+		t.Fatalf("the dashboard does not show crm-us's new token: it expires at %v", tok.ExpiresAt())
 	}
 }
 

@@ -35,7 +35,7 @@ func expiryKey(t *vault.TokenState) (k timeKey) {
 	if !t.Present || !t.HasAccess {
 		return timeKey{none: true}
 	}
-	return timeKey{t: t.ExpiresAt.UnixNano()}
+	return timeKey{t: t.Expires}
 }
 
 // stored stands, in a stand-in token, for a secret that is stored.
@@ -49,7 +49,7 @@ func tokenOf(s *vault.TokenState) *model.Token {
 	if !s.Present {
 		return nil
 	}
-	t := &model.Token{ExpiresAt: s.ExpiresAt, ObtainedAt: s.ObtainedAt, LastRefreshAt: s.LastRefreshAt, Health: s.Health}
+	t := &model.Token{ExpiresAt: s.ExpiresAt(), ObtainedAt: s.ObtainedAt(), LastRefreshAt: s.LastRefreshAt(), Health: s.Health}
 	if s.HasAccess {
 		t.AccessToken = stored
 	}

@@ -191,14 +191,14 @@ func (d *dashboard) cell(p *vault.ProfileRow, title string, width int) (string, 
 	case "TYPE":
 		return p.ClientType.Label(), nil
 	case "LAST":
-		if p.Token.LastRefreshAt.IsZero() {
+		if p.Token.LastRefresh == 0 {
 			return "-", nil
 		}
-		return model.FormatAgo(d.now.Sub(p.Token.LastRefreshAt)), nil
+		return model.FormatAgo(d.now.Sub(p.Token.LastRefreshAt())), nil
 	case "TAGS":
-		return orDash(strings.Join(p.Tags, ",")), &s.SubtlePaint
+		return orDash(p.Tags), &s.SubtlePaint
 	case "SCOPES":
-		return model.ShortScopes(p.Scopes, width), &s.SubtlePaint
+		return model.ShortScopes(p.ScopeList(), width), &s.SubtlePaint
 	}
 	return "", nil
 }
