@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -108,5 +109,27 @@ func TestDashboardDetailReadsTheWholeRecord(t *testing.T) {
 	h.key("down")
 	if f := h.app.dash.full; f == nil || f.Name != "desk-in" {
 		t.Fatalf("after moving, the pane holds %v, want desk-in's record", f)
+	}
+}
+
+// TestReadsPutTheCollectorBack: reads that overlap, ending in any order,
+// leave the collector as it was before the first, not at the reads'
+// setting (a dashboard left collecting four times as often would cost
+// CPU for as long as it runs).
+func TestReadsPutTheCollectorBack(t *testing.T) {
+	was := debug.SetGCPercent(77)
+	defer debug.SetGCPercent(was)
+	first := tightGC()
+	second := tightGC()
+	if got := debug.SetGCPercent(readGC); got != readGC {
+		t.Fatalf("during the reads the collector is at %d%%, want %d%%", got, readGC)
+	}
+	first()
+	if got := debug.SetGCPercent(readGC); got != readGC {
+		t.Fatalf("with one read left the collector is at %d%%, want %d%%", got, readGC)
+	}
+	second()
+	if got := debug.SetGCPercent(77); got != 77 {
+		t.Fatalf("after the reads the collector is at %d%%, want 77%% as before", got)
 	}
 }
