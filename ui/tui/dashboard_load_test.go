@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"ztm/oauth/fakezoho"
+	"ztm/vault"
 )
 
 // startLoading starts the dashboard on a vault of more profiles than the
@@ -131,5 +134,29 @@ func TestReadsPutTheCollectorBack(t *testing.T) {
 	second()
 	if got := debug.SetGCPercent(77); got != 77 {
 		t.Fatalf("after the reads the collector is at %d%%, want 77%% as before", got)
+	}
+}
+
+// TestRefreshExpiringOnceForASharedRefreshToken: the rows do not hold the
+// refresh tokens, yet R still refreshes a token shared by two profiles
+// once, and each other one once.
+func TestRefreshExpiringOnceForASharedRefreshToken(t *testing.T) {
+	h := newHarness(t)
+	h.keyFileVault(func(tx *vault.Tx) error {
+		// books-eu has expired, desk-in expires in 3 minutes.
+		if err := h.fill(samples[1], samples[2])(tx); err != nil {
+			return err
+		}
+		p, err := tx.Profile("books-eu")
+		if err != nil {
+			return err
+		}
+		p.Name, p.ID = "books-eu-copy", 0
+		return tx.CreateProfile(&p)
+	})
+	h.start(120, 30)
+	h.key("R")
+	if n := h.zoho.Requests(fakezoho.EndpointRefresh); n != 2 {
+		t.Fatalf("%d refresh requests, want 2: one for the shared token, one for desk-in", n)
 	}
 }
