@@ -2,6 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -23,8 +25,8 @@ const (
 	saveTimeout = 15 * time.Second
 )
 
-// loadProfiles reads every profile and the refresh budgets, reloading the
-// vault first if another process saved it.
+// loadProfiles reads every profile's row and the refresh budgets,
+// reloading the vault first if another process saved it.
 func loadProfiles(v *vault.Vault, reload bool) tea.Cmd {
 	return func() tea.Msg {
 		if reload {
@@ -32,16 +34,108 @@ func loadProfiles(v *vault.Vault, reload bool) tea.Cmd {
 				return profilesMsg{err: err}
 			}
 		}
+		defer tightGC()()
 		var m profilesMsg
 		m.err = v.View(func(tx *vault.Tx) error {
 			var err error
-			if m.profiles, err = tx.Profiles(); err != nil {
+			if m.rows, err = tx.ProfileSummaries(); err != nil {
 				return err
 			}
+			m.total = len(m.rows)
 			m.budgets, err = tx.RefreshBudgets()
 			return err
 		})
 		return m
+	}
+}
+
+// readGC is the collector's target while every row is read, in percent
+// of the live heap (Go's default is 100). The read allocates about seven
+// times what it keeps (decrypted chunks, the driver's values), and at the
+// default pacing the heap of a dashboard of 100,000 profiles peaked at
+// twice its rows; the read is in the background, so the collector's
+// extra work costs no one a wait.
+const readGC = 25
+
+// gcHold counts the reads under way, so that the last one to finish puts
+// the collector back as it was.
+var gcHold struct {
+	sync.Mutex
+	n   int
+	was int
+}
+
+// tightGC sets the collector to readGC until the function it returns is
+// called.
+func tightGC() func() {
+	gcHold.Lock()
+	defer gcHold.Unlock()
+	if gcHold.n == 0 {
+		gcHold.was = debug.SetGCPercent(readGC)
+	}
+	gcHold.n++
+	return func() {
+		gcHold.Lock()
+		defer gcHold.Unlock()
+		if gcHold.n--; gcHold.n == 0 {
+			debug.SetGCPercent(gcHold.was)
+		}
+	}
+}
+
+// firstRows is how many rows the first read brings: more than any
+// screen shows at once (a variable: tests make it smaller).
+var firstRows = 200
+
+// loadFirstRows reads the first rows by name and their budgets: the
+// first screen, at a cost that does not grow with the vault. When they
+// are all there is, the message is a whole read; else the count comes
+// next (countProfiles), then the rest. Counting 100,000 profiles reads a
+// whole index, which would delay the first screen by tens of
+// milliseconds.
+func loadFirstRows(v *vault.Vault) tea.Cmd {
+	return func() tea.Msg {
+		m := profilesMsg{budgets: map[string]model.RefreshBudget{}}
+		m.err = v.View(func(tx *vault.Tx) error {
+			var err error
+			if m.rows, err = tx.FirstProfileSummaries(firstRows); err != nil {
+				return err
+			}
+			// One look-up per row by the events' index: the query of every
+			// budget reads all the events.
+			for _, r := range m.rows {
+				b, err := tx.RefreshBudget(r.Name)
+				if err != nil {
+					return err
+				}
+				if b.Used > 0 {
+					m.budgets[r.Name] = b
+				}
+			}
+			return nil
+		})
+		m.first = len(m.rows) == firstRows
+		m.total = len(m.rows)
+		return m
+	}
+}
+
+// profileCountMsg is how many profiles there are, while they load.
+type profileCountMsg struct{ n int }
+
+// countProfiles counts the profiles, then reads them all.
+func countProfiles(v *vault.Vault) tea.Cmd {
+	return func() tea.Msg {
+		var n int
+		err := v.View(func(tx *vault.Tx) error {
+			var err error
+			n, err = tx.ProfileCount()
+			return err
+		})
+		if err != nil {
+			return profilesMsg{err: err}
+		}
+		return profileCountMsg{n}
 	}
 }
 
@@ -56,15 +150,33 @@ func checkChanged(v *vault.Vault) tea.Cmd {
 	}
 }
 
-func loadEvents(v *vault.Vault, name string) tea.Cmd {
+// loadDetail reads the whole record of the selected profile, secrets
+// and all, and its recent events: the list holds only rows.
+func loadDetail(v *vault.Vault, name string) tea.Cmd {
 	return func() tea.Msg {
-		var evs []model.Event
+		m := eventsMsg{profile: name}
 		v.View(func(tx *vault.Tx) error {
-			var err error
-			evs, err = tx.Events(name, 8)
+			p, err := tx.Profile(name)
+			if err != nil {
+				return err
+			}
+			m.full = &p
+			m.events, err = tx.Events(name, 8)
 			return err
 		})
-		return eventsMsg{profile: name, events: evs}
+		return m
+	}
+}
+
+// withProfile reads the whole record of name and hands it to then, for
+// the actions that need more than its row (edit, consent, notes).
+func withProfile(v *vault.Vault, name string, then func(model.Profile) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		p, err := v.Profile(name)
+		if err != nil {
+			return statusMsg{text: err.Error(), err: true}
+		}
+		return then(p)
 	}
 }
 
@@ -143,13 +255,13 @@ func clearClipboard(c *Common, value string) tea.Cmd {
 
 // deleteCmd deletes a profile, revoking its refresh token at Zoho first
 // when asked; if the revoke fails the profile is kept.
-func deleteCmd(c *Common, p model.Profile, revoke bool) tea.Cmd {
+func deleteCmd(c *Common, name string, revoke bool) tea.Cmd {
 	s := c.App
 	return func() tea.Msg {
 		ctx, cancel := c.withTimeout(opTimeout)
 		defer cancel()
-		d, err := s.Delete(ctx, p.Name, revoke)
-		return deletedMsg{name: p.Name, revoked: d.Revoked || d.AlreadyRevoked, already: d.AlreadyRevoked, err: err}
+		d, err := s.Delete(ctx, name, revoke)
+		return deletedMsg{name: name, revoked: d.Revoked || d.AlreadyRevoked, already: d.AlreadyRevoked, err: err}
 	}
 }
 

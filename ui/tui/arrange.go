@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"ztm/model"
+	"ztm/vault"
 )
 
 // arranger turns the profiles into the list's rows for a filter and a sort
@@ -21,7 +22,7 @@ import (
 // one can only narrow it, so only those matches are filtered again, in
 // order; a backspace goes back to the matches kept for the shorter query.
 type arranger struct {
-	ps     []model.Profile
+	ps     []vault.ProfileSummary
 	lower  []string // lower-cased names, the sort key
 	orders [3][]int // per sortMode, every profile's index in order
 	expiry []int64  // sorted expiry instants of the profiles with an access token
@@ -44,7 +45,7 @@ type typedFilter struct {
 const maxKept = 4
 
 // use makes the arranger work on ps, dropping what it kept of others.
-func (a *arranger) use(ps []model.Profile) {
+func (a *arranger) use(ps []vault.ProfileSummary) {
 	if len(ps) == len(a.ps) && (len(ps) == 0 || &ps[0] == &a.ps[0]) {
 		return
 	}
@@ -140,7 +141,7 @@ func (a *arranger) order(mode sortMode, dcs model.DataCenters) []int {
 	switch mode {
 	case sortByExpiry:
 		slices.SortStableFunc(idx, func(x, y int) int {
-			kx, ky := expiryKey(a.ps[x].Token), expiryKey(a.ps[y].Token)
+			kx, ky := expiryKey(&a.ps[x].Token), expiryKey(&a.ps[y].Token)
 			if kx.Equal(ky) {
 				return byName(x, y)
 			}
@@ -202,8 +203,8 @@ func (a *arranger) urgencies(now time.Time) (expired, soon int) {
 	if a.expiry == nil {
 		a.expiry = make([]int64, 0, len(a.ps))
 		for i := range a.ps {
-			if t := a.ps[i].Token; t != nil && t.AccessToken != "" {
-				a.expiry = append(a.expiry, t.ExpiresAt.UnixNano())
+			if t := &a.ps[i].Token; t.Present && t.HasAccess {
+				a.expiry = append(a.expiry, t.ExpiresAt().UnixNano())
 			}
 		}
 		slices.Sort(a.expiry)
@@ -232,7 +233,7 @@ func compileQuery(query string) queryTerms {
 // tags. name is the profile's name lower-cased: the arranger keeps those
 // side by side, which at 100,000 profiles is much kinder to the cache than
 // reaching into each profile.
-func (q queryTerms) match(name string, p *model.Profile) bool {
+func (q queryTerms) match(name string, p *vault.ProfileSummary) bool {
 	for _, term := range q {
 		if !fuzzyRunes(term, name) && !fuzzyRunes(term, p.DC) && !fuzzyRunes(term, p.Account) && !anyFuzzyRunes(term, p.Tags) {
 			return false
@@ -241,11 +242,15 @@ func (q queryTerms) match(name string, p *model.Profile) bool {
 	return true
 }
 
-func anyFuzzyRunes(term []rune, list []string) bool {
-	for _, s := range list {
-		if fuzzyRunes(term, s) {
+// anyFuzzyRunes reports whether term matches one item of a
+// comma-separated list (a row's tags as stored).
+func anyFuzzyRunes(term []rune, list string) bool {
+	for list != "" {
+		item, rest, _ := strings.Cut(list, ",")
+		if fuzzyRunes(term, item) {
 			return true
 		}
+		list = rest
 	}
 	return false
 }

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"ztm/model"
+	"ztm/vault"
 )
 
 // arrangeProfiles is a vault with mixed case, non-ASCII names, several
@@ -48,7 +49,7 @@ func TestArrangeKeepsOrderWhileTyping(t *testing.T) {
 	ps := arrangeProfiles(600, now)
 	dcs := testDCs()
 	var a arranger
-	a.use(ps)
+	a.use(rowsOf(ps))
 	steps := []string{"", "c", "cr", "crm", "crm ", "crm p", "crm pr", "crm p", "crm", "cR", "c", "", "ü", "üN", "Ü", "e", "eu", "e", "us", "user1", "user1 EXAMPLE", "zzz", ""}
 	for _, mode := range []sortMode{sortByName, sortByExpiry, groupByDC, sortByName} {
 		for _, q := range steps {
@@ -61,7 +62,7 @@ func TestArrangeKeepsOrderWhileTyping(t *testing.T) {
 	}
 	// A new load replaces the profiles: nothing of the old ones is kept.
 	fewer := arrangeProfiles(50, now)
-	a.use(fewer)
+	a.use(rowsOf(fewer))
 	if got, want := a.arrange("crm", sortByName, dcs), arrangeReference(fewer, "crm", sortByName, dcs); !slices.Equal(got, want) {
 		t.Errorf("after a reload: %d rows, want %d", len(got), len(want))
 	}
@@ -82,7 +83,7 @@ func TestUrgencyCountsMatchEachToken(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	ps := arrangeProfiles(400, now)
 	var a arranger
-	a.use(ps)
+	a.use(rowsOf(ps))
 	for d := -time.Hour; d <= 3*time.Hour; d += 7 * time.Minute {
 		at := now.Add(d)
 		expired, soon := 0, 0
@@ -100,10 +101,41 @@ func TestUrgencyCountsMatchEachToken(t *testing.T) {
 	}
 	// The boundary itself: a token expiring right now has expired.
 	one := []model.Profile{{Name: "x", Token: &model.Token{AccessToken: "a", ExpiresAt: now}}}
-	a.use(one)
+	a.use(rowsOf(one))
 	if e, s := a.urgencies(now); e != 1 || s != 0 {
 		t.Errorf("a token expiring now: %d expired, %d expiring", e, s)
 	}
+}
+
+// referenceExpiry sorts profiles without an access token last.
+func referenceExpiry(t *model.Token) timeKey {
+	if t == nil || t.AccessToken == "" {
+		return timeKey{none: true}
+	}
+	return timeKey{t: t.ExpiresAt.UnixNano()}
+}
+
+// rowsOf is the rows the vault would read for ps.
+func rowsOf(ps []model.Profile) []vault.ProfileSummary {
+	out := make([]vault.ProfileSummary, len(ps))
+	for i, p := range ps {
+		out[i] = vault.ProfileSummary{ID: p.ID, Name: p.Name, DC: p.DC, Account: p.Account, ClientID: p.ClientID,
+			ClientType: p.ClientType, Environment: p.Environment, Scopes: strings.Join(p.Scopes, ","), Tags: strings.Join(p.Tags, ","),
+			KeepAlive: p.KeepAlive, ClientCredentials: p.ClientCredentials, HasSecret: p.ClientSecret != ""}
+		if t := p.Token; t != nil {
+			out[i].Token = vault.TokenState{Present: true, HasAccess: t.AccessToken != "", HasRefresh: t.RefreshToken != "",
+				Expires: unixMillis(t.ExpiresAt), Obtained: unixMillis(t.ObtainedAt), LastRefresh: unixMillis(t.LastRefreshAt), Health: t.Health}
+		}
+	}
+	return out
+}
+
+// unixMillis is t as the vault stores it: 0 for the zero time.
+func unixMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // arrangeReference is how the dashboard arranged its rows before it kept
@@ -120,7 +152,7 @@ func arrangeReference(ps []model.Profile, query string, mode sortMode, dcs model
 	case sortByExpiry:
 		sort.SliceStable(idx, func(i, j int) bool {
 			a, b := ps[idx[i]].Token, ps[idx[j]].Token
-			ka, kb := expiryKey(a), expiryKey(b)
+			ka, kb := referenceExpiry(a), referenceExpiry(b)
 			if ka.Equal(kb) {
 				return byName(idx[i], idx[j])
 			}

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ztm/model"
+	"ztm/vault"
 )
 
 // dashboard is the screen people live in: every profile with a live
@@ -26,6 +27,10 @@ type dashboard struct {
 	budgets map[string]model.RefreshBudget
 	loaded  bool
 	loadErr error
+	// partial is set while only the first rows are there and the rest
+	// load; loading is then how many profiles there are, once counted.
+	partial bool
+	loading int
 
 	sort      sortMode
 	filter    textinput.Model
@@ -33,6 +38,9 @@ type dashboard struct {
 
 	detail bool
 	reveal bool
+	// full is the selected profile's whole record, secrets and all, which
+	// the detail pane shows; rows hold none of that. events are its latest.
+	full   *model.Profile
 	events []model.Event
 	// pane scrolls the detail pane: revealed tokens and the events do not
 	// fit a short window.
@@ -41,7 +49,7 @@ type dashboard struct {
 	refreshing map[string]bool
 	spin       busy
 	keepAlive  map[string]time.Time // last keep-alive attempt per profile
-	keptAlive  []model.Profile      // the profiles with keep-alive on, as last loaded
+	keptAlive  []model.Profile      // stand-ins of the profiles with keep-alive on, as last loaded (profileOf)
 
 	// tickGen is the generation of the heartbeat chain; a tick of an
 	// older chain is dropped rather than re-armed.
@@ -66,7 +74,7 @@ func newDashboard(c *Common) *dashboard {
 
 func (d *dashboard) Init() tea.Cmd {
 	d.tickGen++
-	return tea.Batch(loadProfiles(d.c.Vault, false), tick(d.c, d.tickGen, d.c.Cfg.Now()))
+	return tea.Batch(loadFirstRows(d.c.Vault), tick(d.c, d.tickGen, d.c.Cfg.Now()))
 }
 
 func (d *dashboard) restyle() {
@@ -98,8 +106,8 @@ func (d *dashboard) FullHelp() [][]key.Binding { return d.c.Keys.FullHelp() }
 // number of rows).
 func (d *dashboard) layout() { d.table.setHeight(d.listHeight()) }
 
-// current is the selected profile, or nil.
-func (d *dashboard) current() *model.Profile { return d.table.current() }
+// current is the selected profile's row, or nil.
+func (d *dashboard) current() *vault.ProfileSummary { return d.table.current() }
 
 func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -111,9 +119,15 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, tea.Batch(tick(d.c, d.tickGen, d.now), checkChanged(d.c.Vault), d.keepAliveDue())
 	case profilesMsg:
 		return d, d.loadedProfiles(msg)
+	case profileCountMsg:
+		if !d.partial {
+			return d, nil // a whole read came first
+		}
+		d.loading = msg.n
+		return d, loadProfiles(d.c.Vault, false)
 	case eventsMsg:
 		if p := d.current(); p != nil && p.Name == msg.profile {
-			d.events = msg.events
+			d.full, d.events = msg.full, msg.events
 		}
 		return d, nil
 	case refreshBatchMsg:
@@ -139,6 +153,10 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, tea.Batch(statusCmd(msg.what, false), loadProfiles(d.c.Vault, false))
 	case confirmMsg:
 		return d, d.answered(msg)
+	case notesForMsg:
+		return d, d.notesFor(msg)
+	case refreshThemMsg:
+		return d, d.refreshThem(msg)
 	case tea.PasteMsg:
 		if d.filtering {
 			d.filter.SetValue(d.filter.Value() + strings.TrimSpace(msg.Content))
@@ -160,25 +178,34 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 }
 
 // loadedProfiles takes a fresh read and keeps the selection on the same
-// profile.
+// profile. The first rows come first, alone: they fill the screen at
+// once, and the header says the rest are loading until they are there;
+// the list's order is the same, so nothing on screen moves when they come.
 func (d *dashboard) loadedProfiles(msg profilesMsg) tea.Cmd {
 	if msg.err != nil {
 		d.loadErr = msg.err
 		return statusCmd("could not read the vault: "+msg.err.Error(), true)
 	}
-	d.table.profiles, d.budgets, d.loaded, d.loadErr = msg.profiles, msg.budgets, true, nil
+	if msg.first && d.loaded {
+		return nil // a whole read came first
+	}
+	d.table.profiles, d.budgets, d.loaded, d.loadErr = msg.rows, msg.budgets, true, nil
+	d.partial, d.loading = msg.first, 0
 	// The heartbeat looks for keep-alive work every second; only these
 	// profiles can have any.
 	d.keptAlive = d.keptAlive[:0]
-	for i := range msg.profiles {
-		if msg.profiles[i].KeepAlive {
-			d.keptAlive = append(d.keptAlive, msg.profiles[i])
+	for i := range msg.rows {
+		if msg.rows[i].KeepAlive {
+			d.keptAlive = append(d.keptAlive, profileOf(&msg.rows[i]))
 		}
 	}
 	// A token just issued must not show more than its life until the next tick.
 	d.now = d.c.Cfg.Now()
 	d.rearrange()
-	return tea.Batch(d.loadEvents(), releaseLoadGarbage(len(msg.profiles)))
+	if msg.first {
+		return countProfiles(d.c.Vault)
+	}
+	return tea.Batch(d.loadEvents(), releaseLoadGarbage(len(msg.rows)))
 }
 
 // bigLoad is the number of profiles past which a load hands the memory it
@@ -200,9 +227,11 @@ func releaseLoadGarbage(n int) tea.Cmd {
 	}
 }
 
+// loadEvents reads the selected profile's record and events again, when
+// the detail pane shows them.
 func (d *dashboard) loadEvents() tea.Cmd {
 	if p := d.current(); p != nil && d.detail {
-		return loadEvents(d.c.Vault, p.Name)
+		return loadDetail(d.c.Vault, p.Name)
 	}
 	return nil
 }
@@ -238,10 +267,18 @@ func (d *dashboard) afterWizard(saved string) tea.Cmd {
 // names lists the profiles' names, for the wizard's duplicate check.
 func (d *dashboard) names() []string {
 	out := make([]string, len(d.table.profiles))
-	for i, p := range d.table.profiles {
-		out[i] = p.Name
+	for i := range d.table.profiles {
+		out[i] = d.table.profiles[i].Name
 	}
 	return out
 }
 
-func (d *dashboard) find(name string) *model.Profile { return d.table.find(name) }
+func (d *dashboard) find(name string) *vault.ProfileSummary { return d.table.find(name) }
+
+// fullOf is the whole record of p when the detail pane has read it.
+func (d *dashboard) fullOf(p *vault.ProfileSummary) *model.Profile {
+	if p == nil || d.full == nil || d.full.ID != p.ID || d.full.Name != p.Name {
+		return nil
+	}
+	return d.full
+}

@@ -10,6 +10,7 @@ import (
 
 	"ztm/model"
 	"ztm/ui/app"
+	"ztm/vault"
 )
 
 // The questions the dashboard asks; the answer names its question by type.
@@ -41,14 +42,11 @@ func (d *dashboard) act(msg tea.KeyPressMsg, name string) tea.Cmd {
 	case key.Matches(msg, k.RefreshAll):
 		return d.refreshExpiring()
 	case key.Matches(msg, k.Edit):
-		cp := *p
-		return func() tea.Msg { return openWizardMsg{profile: &cp} }
+		return withProfile(d.c.Vault, name, func(p model.Profile) tea.Msg { return openWizardMsg{profile: &p} })
 	case key.Matches(msg, k.Grant):
-		cp := *p
-		return func() tea.Msg { return openWizardMsg{profile: &cp, consentOnly: true} }
+		return withProfile(d.c.Vault, name, func(p model.Profile) tea.Msg { return openWizardMsg{profile: &p, consentOnly: true} })
 	case key.Matches(msg, k.TagsNotes):
-		dlg, cmd := newNotesDialog(d.c, *p)
-		return tea.Batch(ask(dlg), cmd)
+		return withProfile(d.c.Vault, name, func(p model.Profile) tea.Msg { return notesForMsg{p} })
 	case key.Matches(msg, k.Delete):
 		return d.askDelete(p)
 	case key.Matches(msg, k.KeepAlive):
@@ -59,9 +57,18 @@ func (d *dashboard) act(msg tea.KeyPressMsg, name string) tea.Cmd {
 	return nil
 }
 
+// notesForMsg opens the tags-and-notes dialog on a profile's record.
+type notesForMsg struct{ p model.Profile }
+
+// notesFor opens the tags-and-notes dialog.
+func (d *dashboard) notesFor(msg notesForMsg) tea.Cmd {
+	dlg, cmd := newNotesDialog(d.c, msg.p)
+	return tea.Batch(ask(dlg), cmd)
+}
+
 // openConsole opens the API Console of the profile's data center, where
 // its client is managed.
-func (d *dashboard) openConsole(p *model.Profile) tea.Cmd {
+func (d *dashboard) openConsole(p *vault.ProfileSummary) tea.Cmd {
 	dc, ok := d.c.Cfg.DCs.ByID(p.DC)
 	if !ok || dc.APIConsole == "" {
 		return statusCmd(p.Name+" uses a custom accounts server: ztm does not know its API Console", true)
@@ -69,9 +76,9 @@ func (d *dashboard) openConsole(p *model.Profile) tea.Cmd {
 	return openLinkCmd(d.c, dc.APIConsole, "API Console")
 }
 
-func (d *dashboard) askDelete(p *model.Profile) tea.Cmd {
-	hasRT := p.Token != nil && p.Token.RefreshToken != ""
-	body := fmt.Sprintf("%s (%s, %s) and its tokens leave the vault.", model.Printable(p.Name), model.Printable(dcOrCustom(p)), model.Printable(orNone(p.Account)))
+func (d *dashboard) askDelete(p *vault.ProfileSummary) tea.Cmd {
+	hasRT := p.Token.HasRefresh
+	body := fmt.Sprintf("%s (%s, %s) and its tokens leave the vault.", model.Printable(p.Name), model.Printable(dcOrCustom(p.DC)), model.Printable(orNone(p.Account)))
 	opt := ""
 	if hasRT {
 		opt = "revoke the refresh token at Zoho first"
@@ -80,8 +87,8 @@ func (d *dashboard) askDelete(p *model.Profile) tea.Cmd {
 		yes: "delete", no: "keep it", option: opt, optionOn: hasRT})
 }
 
-func (d *dashboard) copy(p *model.Profile, what string) tea.Cmd {
-	if p.Token == nil || p.Token.AccessToken == "" {
+func (d *dashboard) copy(p *vault.ProfileSummary, what string) tea.Cmd {
+	if !p.Token.HasAccess {
 		return statusCmd(p.Name+" has no token yet: "+hint(d.c.Keys.Grant, "get a grant"), true)
 	}
 	return copyCmd(d.c, p.Name, what)
@@ -122,11 +129,11 @@ func (d *dashboard) clipboardCleared(msg clipboardClearedMsg) tea.Cmd {
 
 // refresh refreshes one profile now, asking first when Zoho's budget of 10
 // refreshes in 10 minutes is spent (Zoho would throttle it).
-func (d *dashboard) refresh(p *model.Profile) tea.Cmd {
+func (d *dashboard) refresh(p *vault.ProfileSummary) tea.Cmd {
 	if d.refreshing[p.Name] {
 		return nil
 	}
-	if !app.CanRefresh(*p) {
+	if !app.CanRefresh(profileOf(p)) {
 		return statusCmd(p.Name+" has no refresh token: "+hint(d.c.Keys.Grant, "consent again"), true)
 	}
 	if b := d.budgets[p.Name]; b.Used >= model.RefreshLimit {
@@ -147,16 +154,55 @@ func (d *dashboard) startRefresh(names []string, o app.RefreshOptions) tea.Cmd {
 }
 
 // refreshExpiring refreshes every profile that is expired or expiring, a
-// few at a time, in one save.
+// few at a time, in one save. The rows tell which can be refreshed and
+// need it; which of those share a refresh token (one refresh serves
+// them all) only their records tell, so those are read first.
 func (d *dashboard) refreshExpiring() tea.Cmd {
 	var names []string
-	for _, n := range app.Refreshable(d.table.profiles, d.now, model.SoonThreshold) {
+	for i := range d.table.profiles {
+		p := &d.table.profiles[i]
+		if d.refreshing[p.Name] || !app.CanRefresh(profileOf(p)) || tokenOf(&p.Token).ValidFor(d.now, model.SoonThreshold) {
+			continue
+		}
+		names = append(names, p.Name)
+	}
+	if len(names) == 0 {
+		return statusCmd("nothing to refresh: every token has more than 15 minutes left", false)
+	}
+	v, now := d.c.Vault, d.now
+	return func() tea.Msg {
+		var ps []model.Profile
+		err := v.View(func(tx *vault.Tx) error {
+			for _, n := range names {
+				p, err := tx.Profile(n)
+				if err != nil {
+					return err
+				}
+				ps = append(ps, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return statusMsg{text: "refresh failed: " + err.Error(), err: true}
+		}
+		return refreshThemMsg{names: app.Refreshable(ps, now, model.SoonThreshold)}
+	}
+}
+
+// refreshThemMsg names the profiles refreshExpiring chose.
+type refreshThemMsg struct{ names []string }
+
+// refreshThem starts what refreshExpiring chose, but those a refresh has
+// started on meanwhile.
+func (d *dashboard) refreshThem(msg refreshThemMsg) tea.Cmd {
+	var names []string
+	for _, n := range msg.names {
 		if !d.refreshing[n] {
 			names = append(names, n)
 		}
 	}
 	if len(names) == 0 {
-		return statusCmd("nothing to refresh: every token has more than 15 minutes left", false)
+		return nil
 	}
 	return d.startRefresh(names, app.RefreshOptions{Margin: model.SoonThreshold})
 }
@@ -242,7 +288,7 @@ func (d *dashboard) answered(msg confirmMsg) tea.Cmd {
 	}
 	switch msg.about.(type) {
 	case deleteQuestion:
-		return deleteCmd(d.c, *p, msg.option)
+		return deleteCmd(d.c, p.Name, msg.option)
 	case copyRefreshQuestion:
 		return copyCmd(d.c, name, "refresh token")
 	case refreshOverQuestion:
@@ -264,9 +310,9 @@ func (d *dashboard) errText(err error) string {
 	return text
 }
 
-func dcOrCustom(p *model.Profile) string {
-	if p.DC != "" {
-		return p.DC
+func dcOrCustom(dc string) string {
+	if dc != "" {
+		return dc
 	}
 	return "custom server"
 }

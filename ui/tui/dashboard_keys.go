@@ -113,12 +113,12 @@ func (d *dashboard) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// selectionChanged loads the events of a newly selected profile when the
-// detail pane shows them.
+// selectionChanged loads the record and events of a newly selected
+// profile when the detail pane shows them.
 func (d *dashboard) selectionChanged() tea.Cmd {
-	if p := d.current(); p != nil && d.detail && (len(d.events) == 0 || d.events[0].Profile != p.Name) {
+	if p := d.current(); p != nil && d.detail && d.fullOf(p) == nil {
 		d.events = nil
-		return loadEvents(d.c.Vault, p.Name)
+		return loadDetail(d.c.Vault, p.Name)
 	}
 	return nil
 }

@@ -78,17 +78,16 @@ func (d *dashboard) View() string {
 // header: title, counts by urgency, sort order, and the demo banner.
 func (d *dashboard) header() string {
 	s := d.c.Styles
-	d.arr.use(d.table.profiles)
-	expired, soon := d.arr.urgencies(d.now)
-	parts := []string{s.Title.Render("ztm"), plural(len(d.table.profiles), "profile")}
-	if expired > 0 {
-		parts = append(parts, s.Urgency[model.UrgencyExpired].Render(fmt.Sprintf("%d expired", expired)))
-	}
-	if soon > 0 {
-		parts = append(parts, s.Urgency[model.UrgencySoon].Render(fmt.Sprintf("%d expiring", soon)))
-	}
-	if q := d.filter.Value(); q != "" {
-		parts = append(parts, fmt.Sprintf("%d shown", d.table.shown()))
+	parts := []string{s.Title.Render("ztm")}
+	switch {
+	case d.partial && d.loading == 0:
+		parts = append(parts, s.Subtle.Render("loading profiles…"))
+	case d.partial:
+		// Counts of the first rows alone would be wrong: none until all
+		// are there.
+		parts = append(parts, s.Subtle.Render(fmt.Sprintf("loading %d profiles…", d.loading)))
+	default:
+		parts = append(parts, d.counts()...)
 	}
 	parts = append(parts, s.Subtle.Render(d.sort.String()))
 	left := strings.Join(parts, s.Faint.Render(" · "))
@@ -100,6 +99,24 @@ func (d *dashboard) header() string {
 		}
 	}
 	return truncate(left, d.width)
+}
+
+// counts are the header's numbers: profiles, expired, expiring, shown.
+func (d *dashboard) counts() []string {
+	s := d.c.Styles
+	d.arr.use(d.table.profiles)
+	expired, soon := d.arr.urgencies(d.now)
+	parts := []string{plural(len(d.table.profiles), "profile")}
+	if expired > 0 {
+		parts = append(parts, s.Urgency[model.UrgencyExpired].Render(fmt.Sprintf("%d expired", expired)))
+	}
+	if soon > 0 {
+		parts = append(parts, s.Urgency[model.UrgencySoon].Render(fmt.Sprintf("%d expiring", soon)))
+	}
+	if q := d.filter.Value(); q != "" {
+		parts = append(parts, fmt.Sprintf("%d shown", d.table.shown()))
+	}
+	return parts
 }
 
 // plural writes "1 profile", "12 profiles".

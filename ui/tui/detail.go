@@ -21,7 +21,14 @@ func (d *dashboard) detailView(width, height int) string {
 	if p == nil {
 		return s.Pane.Width(width).Height(height).Render(s.Faint.Render("no profile selected"))
 	}
-	lines := d.detailLines(p, inner)
+	var lines []string
+	if full := d.fullOf(p); full != nil {
+		lines = d.detailLines(full, inner)
+	} else {
+		// The record is on its way (loadDetail): a moment, not worth a
+		// half-drawn pane.
+		lines = []string{s.PaneTitle.Render(truncate(model.Printable(p.Name), inner)), s.Faint.Render("loading…")}
+	}
 	// The border takes two lines, and a scroll hint one when the content
 	// does not fit.
 	h := max(height-2, 1)
@@ -115,7 +122,7 @@ func (d *dashboard) detailLines(p *model.Profile, inner int) []string {
 // recordLines adds the rest of the record: where, who, what, and history.
 func (d *dashboard) recordLines(b *paneLines, p *model.Profile) {
 	s := d.c.Styles
-	b.add("Data center", model.Printable(dcOrCustom(p))+"  "+s.Faint.Render(model.Printable(p.AccountsServer)))
+	b.add("Data center", model.Printable(dcOrCustom(p.DC))+"  "+s.Faint.Render(model.Printable(p.AccountsServer)))
 	b.add("Environment", string(p.Environment.OrDefault()))
 	b.add("API domain", model.Printable(orDash(p.APIDomain)))
 	b.add("Account", model.Printable(orDash(p.Account)))

@@ -24,15 +24,21 @@ type (
 	// unlockFailedMsg: a wrong passphrase, or a vault that will not open.
 	unlockFailedMsg struct{ err error }
 
-	// profilesMsg carries a fresh read of every profile.
+	// profilesMsg carries a fresh read of every profile's row, or, with
+	// first set, of the first rows by name (see loadFirstRows).
 	profilesMsg struct {
-		profiles []model.Profile
-		budgets  map[string]model.RefreshBudget
-		err      error
+		rows    []vault.ProfileSummary
+		budgets map[string]model.RefreshBudget
+		// first says rows are only the first by name: there may be more.
+		first bool
+		total int
+		err   error
 	}
-	// eventsMsg carries the recent events of the selected profile.
+	// eventsMsg carries the selected profile's whole record and its recent
+	// events, for the detail pane.
 	eventsMsg struct {
 		profile string
+		full    *model.Profile
 		events  []model.Event
 	}
 

@@ -1,6 +1,9 @@
 package tui
 
-import "ztm/model"
+import (
+	"ztm/model"
+	"ztm/vault"
+)
 
 // sortMode orders the dashboard; s cycles through them.
 type sortMode int
@@ -28,11 +31,43 @@ type row struct {
 }
 
 // expiryKey sorts profiles without a token last.
-func expiryKey(t *model.Token) (k timeKey) {
-	if t == nil || t.AccessToken == "" {
+func expiryKey(t *vault.TokenState) (k timeKey) {
+	if !t.Present || !t.HasAccess {
 		return timeKey{none: true}
 	}
-	return timeKey{t: t.ExpiresAt.UnixNano()}
+	return timeKey{t: t.Expires}
+}
+
+// stored stands, in a stand-in token, for a secret that is stored.
+const stored = "(stored)"
+
+// tokenOf is a stand-in for a row's token: its times and health, and a
+// marker where a secret is stored, so that the model's rules (urgency,
+// remaining life, refresh health, keep-alive) judge a row as they judge a
+// profile. It holds no secret, and only those rules ever see it.
+func tokenOf(s *vault.TokenState) *model.Token {
+	if !s.Present {
+		return nil
+	}
+	t := &model.Token{ExpiresAt: s.ExpiresAt(), ObtainedAt: s.ObtainedAt(), LastRefreshAt: s.LastRefreshAt(), Health: s.Health}
+	if s.HasAccess {
+		t.AccessToken = stored
+	}
+	if s.HasRefresh {
+		t.RefreshToken = stored
+	}
+	return t
+}
+
+// profileOf is a stand-in profile for a row, for the rules that take a
+// profile (app.CanRefresh, app.KeepAliveDue); see tokenOf.
+func profileOf(r *vault.ProfileSummary) model.Profile {
+	p := model.Profile{ID: r.ID, Name: r.Name, DC: r.DC, Account: r.Account, ClientType: r.ClientType,
+		Environment: r.Environment, KeepAlive: r.KeepAlive, ClientCredentials: r.ClientCredentials, Token: tokenOf(&r.Token)}
+	if r.HasSecret {
+		p.ClientSecret = stored
+	}
+	return p
 }
 
 type timeKey struct {

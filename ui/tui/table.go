@@ -1,12 +1,14 @@
 package tui
 
-import "ztm/model"
+import "ztm/vault"
 
 // profileTable is the list's state: the rows in order (profiles and group
 // headings), the cursor and the scroll offset. It knows nothing of styles
 // or keys; the dashboard drives it and draws it (table_view.go).
 type profileTable struct {
-	profiles []model.Profile
+	// profiles are the rows read, in storage order (or the first by name,
+	// while the rest load).
+	profiles []vault.ProfileSummary
 	rows     []row
 	// cursor indexes rows; selected is the selected profile's name, which
 	// survives reloads, filtering and re-sorting.
@@ -18,7 +20,7 @@ type profileTable struct {
 }
 
 // current is the selected profile, or nil.
-func (t *profileTable) current() *model.Profile {
+func (t *profileTable) current() *vault.ProfileSummary {
 	if t.cursor < 0 || t.cursor >= len(t.rows) || t.rows[t.cursor].p < 0 {
 		return nil
 	}
@@ -144,7 +146,7 @@ func (t *profileTable) shown() int {
 }
 
 // find is the profile called name, or nil.
-func (t *profileTable) find(name string) *model.Profile {
+func (t *profileTable) find(name string) *vault.ProfileSummary {
 	for i := range t.profiles {
 		if t.profiles[i].Name == name {
 			return &t.profiles[i]

@@ -3,7 +3,7 @@ package tui
 import (
 	"testing"
 
-	"ztm/model"
+	"ztm/vault"
 )
 
 // tableOf builds a table over names, one row each, or grouped by DC when
@@ -15,7 +15,7 @@ func tableOf(height int, names ...string) *profileTable {
 			t.rows = append(t.rows, row{p: -1, header: "heading"})
 			continue
 		}
-		t.profiles = append(t.profiles, model.Profile{Name: n})
+		t.profiles = append(t.profiles, vault.ProfileSummary{Name: n})
 		t.rows = append(t.rows, row{p: len(t.profiles) - 1})
 	}
 	t.setRows(t.rows)

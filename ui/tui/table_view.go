@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"ztm/model"
+	"ztm/vault"
 )
 
 // column is one column of the profile list. Columns with a lower keep
@@ -125,7 +126,7 @@ func (d *dashboard) empty() string {
 	}, "\n")
 }
 
-func (d *dashboard) renderRow(p *model.Profile, cols []column, selected bool, width int) string {
+func (d *dashboard) renderRow(p *vault.ProfileSummary, cols []column, selected bool, width int) string {
 	s := d.c.Styles
 	gutter := "  "
 	switch {
@@ -154,7 +155,7 @@ func (d *dashboard) renderRow(p *model.Profile, cols []column, selected bool, wi
 
 // cell is the text of one column for p, and its paint (nil: plain). The
 // caller makes the text printable.
-func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *Paint) {
+func (d *dashboard) cell(p *vault.ProfileSummary, title string, width int) (string, *Paint) {
 	s := &d.c.Styles
 	pick := func(p Paint) *Paint { return &p }
 	switch title {
@@ -164,20 +165,21 @@ func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *Pa
 		}
 		return p.Name, nil
 	case "DC":
-		dc := dcOrCustom(p)
+		dc := dcOrCustom(p.DC)
 		return dc[:min(len(dc), 4)], &s.BadgePaint
 	case "EXPIRES":
-		u := p.Token.Urgency(d.now)
+		tok := tokenOf(&p.Token)
+		u := tok.Urgency(d.now)
 		paint := pick(s.UrgencyPaint[u])
 		switch u {
 		case model.UrgencyNone:
 			return "no token", paint
 		case model.UrgencyCritical:
-			return model.FormatRemaining(p.Token.Remaining(d.now)) + " !", paint
+			return model.FormatRemaining(tok.Remaining(d.now)) + " !", paint
 		}
-		return model.FormatRemaining(p.Token.Remaining(d.now)), paint
+		return model.FormatRemaining(tok.Remaining(d.now)), paint
 	case "REFRESH":
-		h := p.Token.RefreshHealth()
+		h := tokenOf(&p.Token).RefreshHealth()
 		if b := d.budgets[p.Name]; h == model.HealthOK && b.Left == 0 && b.Used > 0 {
 			h = model.HealthThrottled
 		}
@@ -189,14 +191,14 @@ func (d *dashboard) cell(p *model.Profile, title string, width int) (string, *Pa
 	case "TYPE":
 		return p.ClientType.Label(), nil
 	case "LAST":
-		if p.Token == nil || p.Token.LastRefreshAt.IsZero() {
+		if p.Token.LastRefresh == 0 {
 			return "-", nil
 		}
-		return model.FormatAgo(d.now.Sub(p.Token.LastRefreshAt)), nil
+		return model.FormatAgo(d.now.Sub(p.Token.LastRefreshAt())), nil
 	case "TAGS":
-		return orDash(strings.Join(p.Tags, ",")), &s.SubtlePaint
+		return orDash(p.Tags), &s.SubtlePaint
 	case "SCOPES":
-		return model.ShortScopes(p.Scopes, width), &s.SubtlePaint
+		return model.ShortScopes(p.ScopeList(), width), &s.SubtlePaint
 	}
 	return "", nil
 }

@@ -83,7 +83,7 @@ func (u *unlock) fromAgent(otherwise tea.Cmd) tea.Cmd {
 		if err != nil {
 			return otherwise()
 		}
-		v, err := vault.Open(cfg.Paths, key, vault.Options{Now: cfg.Now})
+		v, err := vault.Open(cfg.Paths, key, openOptions(cfg))
 		if err != nil {
 			return otherwise()
 		}
@@ -101,12 +101,20 @@ func openCmd(cfg Config, pass vault.PassphraseFunc) tea.Cmd {
 		if err != nil {
 			return unlockFailedMsg{err}
 		}
-		v, err := vault.Open(cfg.Paths, key, vault.Options{Now: cfg.Now})
+		v, err := vault.Open(cfg.Paths, key, openOptions(cfg))
 		if err != nil {
 			return unlockFailedMsg{err}
 		}
 		return unlockedMsg{v: v}
 	}
+}
+
+// openOptions open the vault lazily: the dashboard reads rows, which
+// decrypts only the chunks they are in and keeps no decrypted copy of the
+// whole vault in memory (at 100,000 profiles, tens of megabytes); its
+// first change loads the vault fully, as every change does.
+func openOptions(cfg Config) vault.Options {
+	return vault.Options{Now: cfg.Now, Lazy: true}
 }
 
 func (u *unlock) SetSize(w, h int) {
