@@ -182,13 +182,22 @@ func (c *chunkCache) chunk(i int64) ([]byte, error) {
 	if b, ok := c.chunks[i]; ok {
 		return b, nil
 	}
-	b := make([]byte, min(ageChunk, c.size-i*ageChunk))
-	if _, err := c.r.ReadAt(b, i*ageChunk); err != nil && !(err == io.EOF && len(b) > 0) {
-		return nil, err
-	}
+	// A full cache gives its oldest chunk's buffer to the new one: a scan
+	// of 100,000 profiles misses thousands of times, and a fresh 64 KiB
+	// each time was most of its garbage.
+	var b []byte
 	if len(c.order) == maxCachedChunks {
+		b = c.chunks[c.order[0]]
 		delete(c.chunks, c.order[0])
 		c.order = c.order[1:]
+	}
+	if n := min(ageChunk, c.size-i*ageChunk); int64(cap(b)) >= n {
+		b = b[:n]
+	} else {
+		b = make([]byte, n)
+	}
+	if _, err := c.r.ReadAt(b, i*ageChunk); err != nil && !(err == io.EOF && len(b) > 0) {
+		return nil, err
 	}
 	c.chunks[i] = b
 	c.order = append(c.order, i)
