@@ -34,12 +34,7 @@ stops. It logs one JSON line per request on stderr, never a secret.`,
 		Example: `  ztm agent --idle 30m &
   ztm agent status
   ztm agent stop`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return unknownCommand(cmd, args[0])
-			}
-			return nil
-		},
+		Args: noArgsButSubcommands,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)

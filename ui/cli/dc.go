@@ -26,12 +26,7 @@ func NewCmdDC(f *Factory) *cobra.Command {
 		Short: "show Zoho's data centers, and compare them with Zoho's own list",
 		Example: `  ztm dc list
   ztm dc sync --write datacenters.json`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("dc needs a subcommand: %s", subcommandList(cmd))
-			}
-			return unknownCommand(cmd, args[0])
-		},
+		Args: needsSubcommand,
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	cmd.AddCommand(NewCmdDCList(f, nil), NewCmdDCSync(f, nil))

@@ -106,12 +106,7 @@ func newRoot(f *Factory) *cobra.Command {
 		Long:  "With no command, ztm opens the dashboard (and the guided set-up on first run).",
 		Example: `  ztm                          # the dashboard
   ztm token crm-eu             # a valid access token, for scripts`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return unknownCommand(cmd, args[0])
-			}
-			return nil
-		},
+		Args: noArgsButSubcommands,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if version {
 				return printVersion(f.Env.Stdout)
@@ -134,6 +129,25 @@ func newRoot(f *Factory) *cobra.Command {
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { printHelp(c.OutOrStdout(), c) })
 	root.SetHelpCommand(newCmdHelp(root))
 	return root
+}
+
+// noArgsButSubcommands is the Args of a command that takes no words of
+// its own: a word there is a mistyped subcommand, answered with
+// did-you-mean.
+func noArgsButSubcommands(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return unknownCommand(cmd, args[0])
+	}
+	return nil
+}
+
+// needsSubcommand is the Args of a command that only groups subcommands
+// (dc, vault): alone it lists them, and a word is a mistyped one.
+func needsSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usagef("%s needs a subcommand: %s", cmd.Name(), subcommandList(cmd))
+	}
+	return unknownCommand(cmd, args[0])
 }
 
 // unknownCommand is one line, with cobra's "did you mean" when a

@@ -44,12 +44,7 @@ stderr, never a secret. Readers use: ztm token NAME --server URL with
 ZTM_SERVER_TOKEN set, or GET /v1/token/NAME with Authorization: Bearer.`,
 		Example: `  ztm serve --listen 127.0.0.1:8377
   ztm serve --listen 0.0.0.0:8377 --tls-cert cert.pem --tls-key key.pem`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return unknownCommand(cmd, args[0])
-			}
-			return nil
-		},
+		Args: noArgsButSubcommands,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), o)

@@ -25,12 +25,7 @@ func NewCmdVault(f *Factory) *cobra.Command {
   ztm vault recipients add age1pq1...       # another post-quantum key
   ztm vault info
   ztm vault migrate --to 'postgres://me@db.example:5432/ztm?sslmode=verify-full'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("vault needs a subcommand: %s", subcommandList(cmd))
-			}
-			return unknownCommand(cmd, args[0])
-		},
+		Args: needsSubcommand,
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	cmd.AddCommand(NewCmdVaultInit(f, nil), newCmdVaultPasswd(f), newCmdVaultRecipients(f), newCmdVaultInfo(f),
