@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // Default file names inside the vault's directory.
@@ -95,6 +96,32 @@ func configDir(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("cannot find a config directory (%v): set %s to the vault's path", err, EnvVault)
 	}
 	return d, nil
+}
+
+// CacheDir is where ztm keeps what it can fetch again (a copy of a
+// PostgreSQL vault's ciphertext, see [Options.CacheDir]):
+// $XDG_CACHE_HOME/ztm, else ztm in the user's cache directory, found
+// through getenv so that tests and the demo can point it elsewhere;
+// empty when there is none.
+func CacheDir(getenv func(string) string) string {
+	if d := getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "ztm")
+	}
+	var base string
+	switch home := getenv("HOME"); {
+	case runtime.GOOS == "windows":
+		base = getenv("LocalAppData")
+	case home == "" || !filepath.IsAbs(home):
+		return ""
+	case runtime.GOOS == "darwin":
+		base = filepath.Join(home, "Library", "Caches")
+	default:
+		base = filepath.Join(home, ".cache")
+	}
+	if base == "" || !filepath.IsAbs(base) {
+		return ""
+	}
+	return filepath.Join(base, "ztm")
 }
 
 // resolveLink follows a symlinked vault file to the file it names, so that

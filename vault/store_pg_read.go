@@ -33,69 +33,117 @@ const readPiece = 64 << 10
 // table it has no statistics for made it expect millions of rows, and
 // compile the query first, for 200 ms), and no ORDER BY (a sort would
 // hold every piece back until the last): pieces may come in any order.
+// $1, $2 and $3 describe the local copy (pgcache.go): when the current
+// ciphertext is that one, no piece comes, only one row whose piece is
+// NULL.
 var readSQL = fmt.Sprintf(`SELECT (SELECT version FROM ztm_schema), h.version, h.lock_key, length(b.ciphertext), g,
 		substring(b.ciphertext FROM g * %[1]d + 1 FOR %[1]d)
-	FROM ztm_head h JOIN ztm_blobs b ON b.version = h.version,
-		generate_series(0, (length(b.ciphertext) - 1) / %[1]d) g
-	WHERE h.id = 1`, readPiece)
+	FROM ztm_head h JOIN ztm_blobs b ON b.version = h.version
+		LEFT JOIN LATERAL generate_series(0, CASE WHEN h.version = $1 AND length(b.ciphertext) = $2
+			AND substring(b.ciphertext FROM 1 FOR %[2]d) = $3 THEN -1
+			ELSE (length(b.ciphertext) - 1) / %[1]d END) g ON true
+	WHERE h.id = 1`, readPiece, cachePrefix)
+
+// readParams are readSQL's parameters' types (int8, int4, bytea), all
+// sent in binary.
+var (
+	readParamOIDs    = []uint32{20, 23, 17}
+	readParamFormats = []int16{1, 1, 1}
+)
 
 // binaryResults asks for readSQL's columns in binary.
 var binaryResults = []int16{1, 1, 1, 1, 1, 1}
 
+// readArgs are readSQL's parameters for the copy c (none: nothing matches).
+func readArgs(c *cachedCopy) [][]byte {
+	ver, size, prefix := make([]byte, 8), make([]byte, 4), []byte{}
+	binary.BigEndian.PutUint64(ver, 0)
+	binary.BigEndian.PutUint32(size, ^uint32(0))
+	if c != nil && c.size <= 1<<31-1 {
+		binary.BigEndian.PutUint64(ver, uint64(c.ver))
+		binary.BigEndian.PutUint32(size, uint32(c.size))
+		prefix = c.prefix
+	}
+	return [][]byte{ver, size, prefix}
+}
+
 // read returns the current ciphertext (perhaps still arriving) and its
 // version, refusing a schema this ztm does not know, in one round trip
-// when all is well. Callers wait for it before they return.
-func (s *pgStore) read(ctx context.Context, q pgQuerier) (*pgStream, int64, error) {
-	st, ver, ok, err := s.readOnce(ctx, q)
+// when all is well. local, when set, waits for the local copy (checked
+// meanwhile, see pgcache.go): when the current ciphertext is that copy,
+// read returns hit and no stream. Callers wait for the stream before
+// they return.
+func (s *pgStore) read(ctx context.Context, q pgQuerier, local func() *cachedCopy) (st *pgStream, ver int64, hit bool, err error) {
+	st, ver, hit, ok, err := s.readOnce(ctx, q, local)
 	if err != nil {
-		return nil, 0, s.err(err, "read")
+		return nil, 0, false, s.err(err, "read")
 	}
 	if ok {
-		return st, ver, nil
+		return st, ver, hit, nil
 	}
 	if err := s.checkSchemaPG(ctx, q); err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	cipher, ver, err := s.load(ctx, q)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	st = &pgStream{buf: cipher}
 	st.cond.L = &st.mu
 	st.whole()
 	st.finish(nil)
-	return st, ver, nil
+	return st, ver, false, nil
 }
 
 // readOnce is read's single statement: it returns once the first piece is
-// in, and a goroutine receives the rest. ok is false when it did not give
-// the schema this ztm writes; err is set only when the server could not be
+// in, and a goroutine receives the rest; or, when the local copy is
+// current, with hit and no stream. ok is false when it did not give the
+// schema this ztm writes; err is set only when the server could not be
 // asked at all (asking again would only wait again).
-func (s *pgStore) readOnce(ctx context.Context, q pgQuerier) (st *pgStream, ver int64, ok bool, err error) {
+func (s *pgStore) readOnce(ctx context.Context, q pgQuerier, local func() *cachedCopy) (st *pgStream, ver int64, hit, ok bool, err error) {
 	pc, done, err := pgConnOf(ctx, q)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, false, false, err
 	}
-	rr := pc.ExecParams(ctx, readSQL, nil, nil, nil, binaryResults)
+	var c *cachedCopy
+	if local != nil {
+		c = local()
+	}
+	rr := pc.ExecParams(ctx, readSQL, readArgs(c), readParamOIDs, readParamFormats, binaryResults)
 	if !rr.NextRow() {
 		_, err := rr.Close()
 		done()
 		var pe *pgconn.PgError
 		if err != nil && (!errors.As(err, &pe) || isConnClass(pe.Code)) {
-			return nil, 0, false, err
+			return nil, 0, false, false, err
 		}
-		return nil, 0, false, nil
+		return nil, 0, false, false, nil
 	}
 	row := rr.Values()
 	if len(row) != 6 || len(row[0]) != 4 || len(row[1]) != 8 || len(row[2]) != 4 || len(row[3]) != 4 ||
 		int(int32(binary.BigEndian.Uint32(row[0]))) != PGSchemaVersion {
 		rr.Close()
 		done()
-		return nil, 0, false, nil
+		return nil, 0, false, false, nil
 	}
 	ver = int64(binary.BigEndian.Uint64(row[1]))
 	s.lockKey.Store(int32(binary.BigEndian.Uint32(row[2])))
-	st = newPGStream(int64(binary.BigEndian.Uint32(row[3])))
+	size := int64(binary.BigEndian.Uint32(row[3]))
+	if row[4] == nil && c.matches(ver, size, c.prefix) {
+		// The copy is current: PostgreSQL sent no piece.
+		_, err := rr.Close()
+		done()
+		if err != nil {
+			return nil, 0, false, false, err
+		}
+		return nil, ver, true, true, nil
+	}
+	if row[4] == nil {
+		rr.Close()
+		done()
+		return nil, 0, false, false, nil
+	}
+	st = newPGStream(size)
 	go func() {
 		defer done()
 		err := st.addRow(row)
@@ -108,7 +156,7 @@ func (s *pgStore) readOnce(ctx context.Context, q pgQuerier) (st *pgStream, ver 
 		}
 		st.finish(errors.Join(err, cerr))
 	}()
-	return st, ver, true, nil
+	return st, ver, false, true, nil
 }
 
 // pgConnOf is the wire connection under q, and what gives it back.

@@ -24,6 +24,11 @@ type Options struct {
 	// reads (lazy.go); the first change loads it fully. For short-lived
 	// readers such as ztm token.
 	Lazy bool
+	// CacheDir is where a lazily opened vault in PostgreSQL keeps a copy
+	// of the ciphertext it last read (pgcache.go), so that the next
+	// short-lived reader is not sent it again; empty keeps none. See
+	// [CacheDir].
+	CacheDir string
 }
 
 // Vault is an unlocked vault held in memory. It is safe for concurrent use.
@@ -36,6 +41,9 @@ type Vault struct {
 
 	// pg is the vault's PostgreSQL, when it lives there (store_pg.go).
 	pg *pgStore
+	// cache is the local copy of pg's ciphertext a lazy vault reads
+	// when it is current (pgcache.go); empty when there is none.
+	cache string
 
 	mu  sync.Mutex
 	mem *memDB
@@ -71,6 +79,20 @@ func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
 	}
 	v.warnings = permissionWarnings(p)
 	return v, nil
+}
+
+// OpenKeyed is [Open] with the key that loadKey returns. For a vault in
+// PostgreSQL, connecting, logging in and reading (most of an open) go on
+// while the key loads; a file vault loads its key first.
+func OpenKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, error) {
+	if p.URL != "" {
+		return openPGKeyed(p, loadKey, o)
+	}
+	key, err := loadKey()
+	if err != nil {
+		return nil, err
+	}
+	return Open(p, key, o)
 }
 
 func newVault(p Paths, key *Keyring, o Options) *Vault {

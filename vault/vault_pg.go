@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -19,22 +17,6 @@ import (
 // pgTimeout bounds one round trip that holds no lock.
 const pgTimeout = 30 * time.Second
 
-// openPG is [Open] for a vault in PostgreSQL.
-func openPG(p Paths, key *Keyring, o Options) (*Vault, error) {
-	s, err := connectPG(p.URL, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	v := newVault(p, key, o)
-	v.pg = s
-	// The read checks the schema too, in the same round trip.
-	if err := v.reload(); err != nil {
-		s.close()
-		return nil, err
-	}
-	return v, nil
-}
-
 // pgQ is the connection a locked section holds, else the pool. Callers
 // hold mu.
 func (v *Vault) pgQ() pgQuerier {
@@ -42,51 +24,6 @@ func (v *Vault) pgQ() pgQuerier {
 		return v.pgq
 	}
 	return v.pg.pool
-}
-
-// reloadPG loads the current version, and swaps it in only when all of
-// that worked. Lazy opens decrypt only the chunks SQLite reads, as for a
-// file.
-func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
-
-// loadPG is reloadPG, lazily or not: a change needs the whole database.
-// The ciphertext may still be arriving as decryption begins; it has all
-// arrived, or the load failed, by the time loadPG returns.
-func (v *Vault) loadPG(lazy bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
-	defer cancel()
-	st, ver, err := v.pg.read(ctx, v.pgQ())
-	if err != nil {
-		return err
-	}
-	size := int64(len(st.buf))
-	if lazy && (v.mem == nil || v.mem.lazy != nil) {
-		mem, err := lazyDB(v.paths.Vault, st, size, v.key.identities)
-		if err == nil {
-			if sv, err := schemaVersion(ctx, mem.conn); err == nil && sv == SchemaVersion {
-				if err := st.wait(); err != nil {
-					mem.close()
-					return v.pg.err(err, "read")
-				}
-				v.mem.close()
-				v.mem, v.loaded = mem, stamp{ver: ver}
-				return nil
-			}
-			mem.close()
-		}
-	}
-	image, err := decryptImage(v.paths.Vault, io.NewSectionReader(st, 0, size), int(size), v.key.identities)
-	// A piece that never came reads as a damaged file: say what happened.
-	if werr := st.wait(); werr != nil {
-		clear(image)
-		return v.pg.err(werr, "read")
-	}
-	if err != nil {
-		return err
-	}
-	err = v.loadImage(image, stamp{ver: ver})
-	clear(image)
-	return err
 }
 
 // reloadIfChangedPG reloads when the vault's version moved. Outside a
@@ -166,6 +103,8 @@ func (v *Vault) savePG() error {
 		return err
 	}
 	v.loaded = stamp{ver: ver}
+	// What this process saved is what the next reader here would fetch.
+	writeCache(v.cache, ver, buf.Bytes())
 	return nil
 }
 

@@ -67,15 +67,21 @@ func Open(env Env, p vault.Paths, pass vault.PassphraseFunc, o OpenOptions) (*Se
 	if err != nil {
 		return nil, err
 	}
-	key, err := vault.LoadKey(p.Identity, pass)
-	if err != nil {
-		return nil, err
-	}
-	v, err := vault.Open(p, key, vault.Options{Now: env.Now, Lazy: o.Lazy})
+	v, err := vault.OpenKeyed(p, func() (*vault.Keyring, error) { return vault.LoadKey(p.Identity, pass) }, VaultOptions(env, o.Lazy))
 	if err != nil {
 		return nil, err
 	}
 	return NewSession(env, v, dcs), nil
+}
+
+// VaultOptions are how a face opens the vault: a lazy open of a vault in
+// PostgreSQL keeps a copy of its ciphertext in the user's cache.
+func VaultOptions(env Env, lazy bool) vault.Options {
+	o := vault.Options{Now: env.Now, Lazy: lazy}
+	if lazy {
+		o.CacheDir = vault.CacheDir(env.getenv)
+	}
+	return o
 }
 
 // NewSession wraps a vault the caller opened itself (the dashboard unlocks

@@ -116,11 +116,8 @@ func (f *Factory) openVault() (*vault.Vault, error) {
 	if !p.Exists() {
 		return nil, fmt.Errorf("%w at %s: run ztm to create one (or ztm vault init), or point ZTM_VAULT or --vault at yours", vault.ErrNoVault, p.Vault)
 	}
-	key, err := vault.LoadKey(p.Identity, f.passphrase(p))
-	if err != nil {
-		return nil, err
-	}
-	v, err := vault.Open(p, key, vault.Options{Now: f.Env.Now, Lazy: true})
+	pass := f.passphrase(p)
+	v, err := vault.OpenKeyed(p, func() (*vault.Keyring, error) { return vault.LoadKey(p.Identity, pass) }, app.VaultOptions(f.appEnv(), true))
 	if err != nil {
 		return nil, err
 	}

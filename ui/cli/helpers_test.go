@@ -123,6 +123,7 @@ func newBareWorld(t testing.TB, opts ...fakezohotest.Option) *world {
 	w.env[vault.EnvVault] = filepath.Join(dir, vault.VaultFile)
 	// Nothing may come from the real user's config.
 	w.env["XDG_CONFIG_HOME"] = filepath.Join(base, "config")
+	w.env["XDG_CACHE_HOME"] = filepath.Join(base, "cache")
 	// Nor from the user's agent: each world has its own socket.
 	w.env[service.EnvAgentSock] = agentSockPath(t)
 	w.cwd = filepath.Join(base, "work")
@@ -163,7 +164,7 @@ func (w *world) environ() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(k, "ZTM_") && !strings.HasPrefix(k, "ZOHO_") && k != "XDG_CONFIG_HOME" {
+		if !strings.HasPrefix(k, "ZTM_") && !strings.HasPrefix(k, "ZOHO_") && k != "XDG_CONFIG_HOME" && k != "XDG_CACHE_HOME" {
 			out = append(out, kv)
 		}
 	}

@@ -60,7 +60,7 @@ func OpenWithAgent(ctx context.Context, env app.Env, c *Client, p vault.Paths, o
 	if err != nil {
 		return nil, err
 	}
-	v, err := vault.Open(p, key, vault.Options{Now: env.Now, Lazy: o.Lazy})
+	v, err := vault.Open(p, key, app.VaultOptions(env, o.Lazy))
 	if err != nil {
 		return nil, err
 	}

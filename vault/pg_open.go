@@ -1,0 +1,205 @@
+package vault
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// Opening and reloading a vault in PostgreSQL. A new process's open is
+// mostly waiting: for the connection, the login, the read statement. So
+// all of that starts first, and everything local happens meanwhile:
+// loading the key, checking the local copy of the ciphertext (pgcache.go)
+// and opening it, in case PostgreSQL says it is current.
+
+// openPG is [Open] for a vault in PostgreSQL.
+func openPG(p Paths, key *Keyring, o Options) (*Vault, error) {
+	return openPGKeyed(p, func() (*Keyring, error) { return key, nil }, o)
+}
+
+// openPGKeyed is [OpenKeyed] for a vault in PostgreSQL. A key that took
+// long to load (a person typing a passphrase) may have outlived what was
+// read: it is read again.
+func openPGKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, error) {
+	s, err := connectPG(p.URL, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	v := newVault(p, nil, o)
+	v.pg = s
+	if o.Lazy && o.CacheDir != "" {
+		v.cache = cacheFile(o.CacheDir, p.URL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
+	defer cancel()
+	local := v.localCopy(v.lazy)
+	read := make(chan pgRead, 1)
+	go func() {
+		st, ver, hit, err := v.pg.read(ctx, v.pg.pool, local)
+		read <- pgRead{st: st, ver: ver, hit: hit, err: err}
+	}()
+	start := time.Now()
+	v.key, err = loadKey()
+	var ready *memDB // the copy, opened while PostgreSQL answers
+	if err == nil && local != nil {
+		if c := local(); c != nil {
+			ready = v.openCopy(ctx, c)
+		}
+	} else if local != nil {
+		local().Close()
+	}
+	if err != nil {
+		cancel()
+	}
+	r := <-read
+	switch {
+	case err != nil:
+		r.wait()
+	case r.err == nil && time.Since(start) > time.Second:
+		r.wait()
+		err = v.usePG(ctx, v.lazy, v.readPG(ctx, v.lazy))
+	case r.err == nil && r.hit && ready != nil:
+		v.mem, v.loaded, ready = ready, stamp{ver: r.ver}, nil
+	case r.hit:
+		// The copy is current but does not open lazily (a schema to
+		// migrate, another key): fetch it, so that what is said is said
+		// of PostgreSQL's.
+		err = v.usePG(ctx, v.lazy, v.readPG(ctx, false))
+	default:
+		// The read checks the schema too, in the same round trip.
+		err = v.usePG(ctx, v.lazy, r)
+	}
+	ready.close()
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// localCopy starts checking the local copy of the ciphertext when a load
+// may use one, and returns what waits for the check (nil when there is
+// none to check; the copy it gives may be nil).
+func (v *Vault) localCopy(lazy bool) func() *cachedCopy {
+	if !lazy || v.cache == "" {
+		return nil
+	}
+	get := sync.OnceValue(func() *cachedCopy { return openCache(v.cache) })
+	go get()
+	return get
+}
+
+// openCopy opens the copy c lazily, taking it; nil when it does not open
+// or its schema needs a migration (a whole load will say why).
+func (v *Vault) openCopy(ctx context.Context, c *cachedCopy) *memDB {
+	mem, err := lazyDB(v.paths.Vault, c, c.size, v.key.identities)
+	if err != nil {
+		c.Close()
+		return nil
+	}
+	if sv, err := schemaVersion(ctx, mem.conn); err != nil || sv != SchemaVersion {
+		mem.close()
+		return nil
+	}
+	return mem
+}
+
+// reloadPG loads the current version, and swaps it in only when all of
+// that worked. Lazy opens decrypt only the chunks SQLite reads, as for a
+// file.
+func (v *Vault) reloadPG() error { return v.loadPG(v.lazy) }
+
+// loadPG is reloadPG, lazily or not: a change needs the whole database.
+func (v *Vault) loadPG(lazy bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
+	defer cancel()
+	return v.usePG(ctx, lazy, v.readPG(ctx, lazy))
+}
+
+// pgRead is what one read statement gave: the ciphertext arriving in st,
+// or hit when the local copy (pgcache.go) is current, which copy then
+// holds when the reader asked for it open.
+type pgRead struct {
+	st   *pgStream
+	copy *cachedCopy
+	ver  int64
+	hit  bool
+	err  error
+}
+
+// wait lets go of what r read, unused.
+func (r pgRead) wait() {
+	if r.copy != nil {
+		r.copy.Close()
+	}
+	if r.st != nil {
+		r.st.wait()
+	}
+}
+
+// readPG sends the read statement, with the local copy's description
+// when a lazy load may use one (checked while connecting).
+func (v *Vault) readPG(ctx context.Context, lazy bool) pgRead {
+	local := v.localCopy(lazy)
+	st, ver, hit, err := v.pg.read(ctx, v.pgQ(), local)
+	r := pgRead{st: st, ver: ver, hit: hit, err: err}
+	if local != nil {
+		if c := local(); hit {
+			r.copy = c
+		} else if c != nil {
+			c.Close()
+		}
+	}
+	return r
+}
+
+// usePG loads what r read. The ciphertext may still be arriving as
+// decryption begins; it has all arrived, or the load failed, by the time
+// usePG returns. A lazy load that fetched the ciphertext leaves a copy
+// for the next.
+func (v *Vault) usePG(ctx context.Context, lazy bool, r pgRead) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.copy != nil {
+		if mem := v.openCopy(ctx, r.copy); mem != nil {
+			v.mem.close()
+			v.mem, v.loaded = mem, stamp{ver: r.ver}
+			return nil
+		}
+		if r = v.readPG(ctx, false); r.err != nil {
+			return r.err
+		}
+	}
+	st := r.st
+	size := int64(len(st.buf))
+	if lazy && (v.mem == nil || v.mem.lazy != nil) {
+		if mem, err := lazyDB(v.paths.Vault, st, size, v.key.identities); err == nil {
+			if sv, err := schemaVersion(ctx, mem.conn); err == nil && sv == SchemaVersion {
+				if err := st.wait(); err != nil {
+					mem.close()
+					return v.pg.err(err, "read")
+				}
+				v.mem.close()
+				v.mem, v.loaded = mem, stamp{ver: r.ver}
+				writeCache(v.cache, r.ver, st.buf)
+				return nil
+			}
+			mem.close()
+		}
+	}
+	image, err := decryptImage(v.paths.Vault, io.NewSectionReader(st, 0, size), int(size), v.key.identities)
+	// A piece that never came reads as a damaged file: say what happened.
+	if werr := st.wait(); werr != nil {
+		clear(image)
+		return v.pg.err(werr, "read")
+	}
+	if err != nil {
+		return err
+	}
+	err = v.loadImage(image, stamp{ver: r.ver})
+	clear(image)
+	return err
+}
