@@ -67,7 +67,7 @@ func (v *Vault) copyToPG(ctx context.Context) error {
 		return err
 	}
 	defer l.release()
-	if err := s.migratePG(ctx, l, v.lockT); err != nil {
+	if _, err := s.migratePG(ctx, l, v.lockT); err != nil {
 		return err
 	}
 	if err := s.newHead(ctx, l); err != nil {

@@ -16,9 +16,9 @@ import (
 // would otherwise fetch the whole ciphertext, every time, to read one
 // profile: for 1,000 profiles, 700 KB through PostgreSQL's TOAST table and
 // the network, then decrypted. So a lazily opened vault keeps a local copy
-// of the ciphertext it last read, and the read statement sends what the
-// copy is (version, length and its first bytes); PostgreSQL sends the
-// pieces only when its current ciphertext is another. The copy is age
+// of the ciphertext it last read. A reader first asks what the current
+// ciphertext is (version, length and first bytes, all in the head row)
+// and fetches it only when the copy is not that one. The copy is age
 // ciphertext, like a vault file: it holds no secret in the clear, and it
 // lives in a 0700 directory as a 0600 file all the same.
 //
@@ -34,6 +34,8 @@ import (
 const cacheMagic = "ztm vault copy 1"
 
 // cachePrefix is how many of the ciphertext's first bytes identify it.
+// The PostgreSQL schema's second migration says 512 too, and it never
+// changes: a new figure needs a new migration.
 const cachePrefix = 512
 
 // cacheHeaderLen is the magic, the version, the length and the checksum.

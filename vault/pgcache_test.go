@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -194,4 +195,27 @@ func cacheBytes(ver int64, cipher []byte) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// A vault made by the ztm before the head described its ciphertext
+// (schema 1) is refused until `ztm vault init` migrates it, which says
+// so; then readers check their copy against the head.
+func TestPGSchemaOneMigratesToTheHeadThatDescribesTheCiphertext(t *testing.T) {
+	w := newCachedWorld(t, 2)
+	execPG(t, w.p, `ALTER TABLE ztm_head DROP COLUMN cipher_size, DROP COLUMN cipher_start; UPDATE ztm_schema SET version = 1`)
+	_, err := Open(w.p, w.key, Options{Lazy: true, CacheDir: w.dir})
+	if !errors.Is(err, ErrNotVault) || !strings.Contains(err.Error(), "ztm vault init") {
+		t.Fatalf("Open of a schema-1 vault = %v; want it refused, saying to run ztm vault init", err)
+	}
+	_, err = Create(w.p, CreateOptions{Key: w.key}, Options{})
+	if !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "now version 2 (it was 1)") {
+		t.Fatalf("Create on a schema-1 vault = %v; want ErrExists saying the schema was migrated", err)
+	}
+	acct, first := w.read(t, "crm-0001")
+	if acct != "user1@example.com" {
+		t.Fatalf("account after the migration = %q", acct)
+	}
+	if _, again := w.read(t, "crm-0001"); !os.SameFile(first, again) {
+		t.Error("after the migration a reader fetched the vault again instead of using its copy")
+	}
 }

@@ -188,7 +188,8 @@ func (s *pgStore) missingSchema(err error, doing string) error {
 func (s *pgStore) put(ctx context.Context, q pgQuerier, old int64, cipher []byte) (int64, error) {
 	var ver int64
 	err := q.QueryRow(ctx, `WITH h AS (
-			UPDATE ztm_head SET version = version + 1, saved_at = now()
+			UPDATE ztm_head SET version = version + 1, saved_at = now(),
+				cipher_size = length($2::bytea), cipher_start = substring($2::bytea FROM 1 FOR `+strconv.Itoa(cachePrefix)+`)
 			WHERE id = 1 AND version = $1 RETURNING version, lock_key),
 		ins AS (INSERT INTO ztm_blobs(version, ciphertext) SELECT version, $2 FROM h RETURNING version),
 		del AS (DELETE FROM ztm_blobs WHERE version < $1 AND EXISTS (SELECT 1 FROM h)),

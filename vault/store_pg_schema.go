@@ -25,17 +25,30 @@ var pgMigrations = []string{
 	CREATE TABLE ztm_blobs (
 		version bigint PRIMARY KEY,
 		ciphertext bytea NOT NULL)`,
+	// The head says what the current ciphertext is (its length and first
+	// 512 bytes, cachePrefix), so that a reader with a local copy checks
+	// it against one small row, without opening the blobs' table.
+	`ALTER TABLE ztm_head ADD COLUMN cipher_size int, ADD COLUMN cipher_start bytea;
+	UPDATE ztm_head h SET cipher_size = length(b.ciphertext), cipher_start = substring(b.ciphertext FROM 1 FOR 512)
+		FROM ztm_blobs b WHERE b.version = h.version`,
 }
 
 // PGSchemaVersion is the version of the PostgreSQL schema this ztm writes.
 var PGSchemaVersion = len(pgMigrations)
 
 // migratePG creates or migrates the schema on l's connection, under the
-// schema lock. A schema newer than this ztm is refused.
-func (s *pgStore) migratePG(ctx context.Context, l *pgLock, timeout time.Duration) error {
+// schema lock, and says which version it found (0: none). A schema newer
+// than this ztm is refused.
+func (s *pgStore) migratePG(ctx context.Context, l *pgLock, timeout time.Duration) (found int, err error) {
 	if err := l.takeKeys(ctx, schemaLockKey, 0, timeout); err != nil {
-		return err
+		return 0, err
 	}
+	err = s.migrateLocked(ctx, l, &found)
+	return found, err
+}
+
+// migrateLocked is migratePG once the schema lock is held.
+func (s *pgStore) migrateLocked(ctx context.Context, l *pgLock, found *int) error {
 	c := l.conn
 	if _, err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS ztm_schema (version int NOT NULL)`); err != nil {
 		return s.err(err, "create the schema of")
@@ -48,6 +61,7 @@ func (s *pgStore) migratePG(ctx context.Context, l *pgLock, timeout time.Duratio
 	if err != nil {
 		return s.err(err, "read the schema of")
 	}
+	*found = ver
 	if ver > PGSchemaVersion {
 		return fmt.Errorf("%w: the schema at %s is version %d, this ztm knows up to %d: upgrade ztm", ErrNewerSchema, s.display, ver, PGSchemaVersion)
 	}
@@ -107,10 +121,15 @@ func createPG(p Paths, o CreateOptions, vo Options) (*Vault, error) {
 		return nil, err
 	}
 	defer l.release()
-	if err := s.migratePG(ctx, l, v.lockT); err != nil {
+	found, err := s.migratePG(ctx, l, v.lockT)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.head(ctx, l.conn); err == nil {
+		if found > 0 && found < PGSchemaVersion {
+			return nil, fmt.Errorf("%w in PostgreSQL at %s: its schema is now version %d (it was %d), so this ztm opens it; nothing else changed",
+				ErrExists, s.display, PGSchemaVersion, found)
+		}
 		return nil, fmt.Errorf("%w in PostgreSQL at %s", ErrExists, s.display)
 	}
 	key, keyFile := o.Key, []byte(nil)
