@@ -179,6 +179,3 @@ func writeCache(path string, ver int64, cipher []byte) {
 		os.Remove(tmp)
 	}
 }
-
-// prefixOf is what of cipher identifies it (see cachePrefix).
-func prefixOf(cipher []byte) []byte { return cipher[:min(len(cipher), cachePrefix)] }
