@@ -42,6 +42,7 @@ func openPGKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, 
 	}()
 	start := time.Now()
 	v.key, err = loadKey()
+	keyTook := time.Since(start)
 	var ready *memDB // the copy, opened while PostgreSQL answers
 	if err == nil && local != nil {
 		if c := local(); c != nil {
@@ -57,7 +58,7 @@ func openPGKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, 
 	switch {
 	case err != nil:
 		r.wait()
-	case r.err == nil && time.Since(start) > time.Second:
+	case r.err == nil && keyTook > time.Second:
 		r.wait()
 		err = v.usePG(ctx, v.lazy, v.readPG(ctx, v.lazy))
 	case r.err == nil && r.hit && ready != nil:

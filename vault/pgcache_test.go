@@ -219,3 +219,25 @@ func TestPGSchemaOneMigratesToTheHeadThatDescribesTheCiphertext(t *testing.T) {
 		t.Error("after the migration a reader fetched the vault again instead of using its copy")
 	}
 }
+
+// A key that takes long to load (a person typing a passphrase) must not
+// leave the reader with what PostgreSQL said before: a change saved
+// meanwhile is seen.
+func TestPGOpenKeyedReadsAgainAfterASlowKey(t *testing.T) {
+	w := newCachedWorld(t, 2)
+	w.read(t, "crm-0001")
+	slowKey := func() (*Keyring, error) {
+		time.Sleep(300 * time.Millisecond) // the first read is in by now
+		w.setAccount(t, "crm-0001", "typed@example.com")
+		time.Sleep(time.Second)
+		return w.key, nil
+	}
+	r, err := OpenKeyed(w.p, slowKey, Options{Lazy: true, CacheDir: w.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if prof, err := r.Profile("crm-0001"); err != nil || prof.Account != "typed@example.com" {
+		t.Errorf("after a slow key the reader saw %q (%v); want the change saved while the key loaded", prof.Account, err)
+	}
+}
