@@ -15,8 +15,10 @@ const maxCachedChunks = 64
 
 // readAheadChunks is how far ahead of a sequential reader the cache
 // decrypts: enough that a listing, which takes about twice as long to
-// evaluate a chunk's rows as to decrypt it, never waits.
-const readAheadChunks = 4
+// evaluate a chunk's rows as to decrypt it, never waits. The window is
+// refilled when the reader is half-way through it, so the goroutine
+// wakes once for several chunks and decrypts them in one read.
+const readAheadChunks = 8
 
 // chunkCache keeps the age chunks already decrypted. age's ReaderAt keeps
 // only the last one, and SQLite's reads jump between the schema, an index
@@ -185,10 +187,14 @@ func (c *chunkCache) buffer() []byte {
 }
 
 // readAhead queues the chunks after i that are not cached yet, up to
-// readAheadChunks ahead, and starts the goroutine that decrypts them. It
-// is called with mu held.
+// readAheadChunks ahead, and starts the goroutine that decrypts them,
+// unless the chunks up to half-way are there already. It is called with
+// mu held.
 func (c *chunkCache) readAhead(i int64) {
 	if c.closed {
+		return
+	}
+	if _, ok := c.chunks[i+readAheadChunks/2]; ok || c.queued(i+readAheadChunks/2) {
 		return
 	}
 	last := min(i+readAheadChunks, (c.size-1)/ageChunk)
