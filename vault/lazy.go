@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -67,7 +66,8 @@ func lazyDB(path string, f readerAtCloser, size int64, ids []age.Identity) (*mem
 	if !supportedHeader(hdr) {
 		return nil, fmt.Errorf("%s: %w: unsupported database format", path, ErrCorrupt)
 	}
-	name, fsys, err := vfs.New(lazyFS{r: newChunkCache(plain, plainSize), size: plainSize})
+	cache := newChunkCache(plain, plainSize)
+	name, fsys, err := vfs.New(lazyFS{r: cache, size: plainSize})
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func lazyDB(path string, f readerAtCloser, size int64, ids []age.Identity) (*mem
 		fsys.Close()
 		return nil, err
 	}
-	m := &memDB{db: db, conn: conn, lazy: &lazyFiles{fsys: fsys, file: f}, touched: map[string]bool{}}
+	m := &memDB{db: db, conn: conn, lazy: &lazyFiles{fsys: fsys, cache: cache, file: f}, touched: map[string]bool{}}
 	if _, err := conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY; PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON"); err != nil {
 		m.close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
@@ -93,8 +93,9 @@ func lazyDB(path string, f readerAtCloser, size int64, ids []age.Identity) (*mem
 
 // lazyFiles are what a lazily loaded database holds open.
 type lazyFiles struct {
-	fsys *vfs.FS
-	file io.Closer
+	fsys  *vfs.FS
+	cache *chunkCache
+	file  io.Closer
 }
 
 // readerAtCloser is what a lazy load reads the ciphertext from: the vault
@@ -106,6 +107,8 @@ type readerAtCloser interface {
 
 func (l *lazyFiles) close() {
 	l.fsys.Close()
+	// The cache may be decrypting a chunk ahead from the file.
+	l.cache.close()
 	l.file.Close()
 }
 
@@ -138,68 +141,3 @@ func (i lazyInfo) Mode() fs.FileMode  { return 0o400 }
 func (i lazyInfo) ModTime() time.Time { return time.Time{} }
 func (i lazyInfo) IsDir() bool        { return false }
 func (i lazyInfo) Sys() any           { return nil }
-
-// ageChunk is the size of age's payload chunks: the unit of decryption.
-const ageChunk = 64 << 10
-
-// maxCachedChunks bounds chunkCache to 4 MiB of plaintext.
-const maxCachedChunks = 64
-
-// chunkCache keeps the age chunks already decrypted. age's ReaderAt keeps
-// only the last one, and SQLite's reads jump between the schema, an index
-// and two tables, which made it decrypt the same chunks again and again.
-type chunkCache struct {
-	mu     sync.Mutex
-	r      io.ReaderAt
-	size   int64
-	chunks map[int64][]byte
-	order  []int64
-}
-
-func newChunkCache(r io.ReaderAt, size int64) *chunkCache {
-	return &chunkCache{r: r, size: size, chunks: map[int64][]byte{}}
-}
-
-func (c *chunkCache) ReadAt(p []byte, off int64) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for n < len(p) {
-		pos := off + int64(n)
-		if pos >= c.size {
-			return n, io.EOF
-		}
-		chunk, err := c.chunk(pos / ageChunk)
-		if err != nil {
-			return n, err
-		}
-		n += copy(p[n:], chunk[pos%ageChunk:])
-	}
-	return n, nil
-}
-
-func (c *chunkCache) chunk(i int64) ([]byte, error) {
-	if b, ok := c.chunks[i]; ok {
-		return b, nil
-	}
-	// A full cache gives its oldest chunk's buffer to the new one: a scan
-	// of 100,000 profiles misses thousands of times, and a fresh 64 KiB
-	// each time was most of its garbage.
-	var b []byte
-	if len(c.order) == maxCachedChunks {
-		b = c.chunks[c.order[0]]
-		delete(c.chunks, c.order[0])
-		c.order = c.order[1:]
-	}
-	if n := min(ageChunk, c.size-i*ageChunk); int64(cap(b)) >= n {
-		b = b[:n]
-	} else {
-		b = make([]byte, n)
-	}
-	if _, err := c.r.ReadAt(b, i*ageChunk); err != nil && !(err == io.EOF && len(b) > 0) {
-		return nil, err
-	}
-	c.chunks[i] = b
-	c.order = append(c.order, i)
-	return b, nil
-}

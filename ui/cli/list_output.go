@@ -75,20 +75,82 @@ func writeJSONList(w io.Writer, rows rowSource, now time.Time) error {
 var listColumns = [...]string{"NAME", "DC", "ENV", "ACCOUNT", "TYPE", "EXPIRES", "REFRESH TOKEN", "LAST REFRESH", "TAGS"}
 
 // cellTable holds the table's cells as they are read, for the column
-// widths that only the last row settles: all cells in one byte slice with
-// their ends, rather than a string each (at 100,000 profiles a string and
-// a slice element a cell were 900,000 allocations).
+// widths that only the last row settles: all cells in blocks of bytes
+// with their lengths, rather than a string each (at 100,000 profiles a
+// string and a slice element a cell were 900,000 allocations). The blocks
+// are never copied to grow: one growing slice was copied over and over,
+// most of a listing's garbage at 10,000 profiles.
 type cellTable struct {
-	text  []byte
-	ends  []int32
-	width [len(listColumns)]int
+	// blocks hold the cells' bytes; no cell spans two blocks, so a cell
+	// that does not fit in the last block's room starts the next one.
+	blocks [][]byte
+	lens   []int32
+	width  [len(listColumns)]int
+}
+
+// cellBlock is the size of a block of cells.
+const cellBlock = 64 << 10
+
+// room returns the last block with room for n more bytes.
+func (c *cellTable) room(n int) []byte {
+	if k := len(c.blocks); k > 0 && cap(c.blocks[k-1])-len(c.blocks[k-1]) >= n {
+		return c.blocks[k-1]
+	}
+	c.blocks = append(c.blocks, make([]byte, 0, max(cellBlock, n)))
+	return c.blocks[len(c.blocks)-1]
+}
+
+// end records the cell just appended to the last block, of n bytes.
+func (c *cellTable) end(b []byte, n int) {
+	c.blocks[len(c.blocks)-1] = b
+	col := len(c.lens) % len(listColumns)
+	c.width[col] = max(c.width[col], utf8.RuneCount(b[len(b)-n:]))
+	c.lens = append(c.lens, int32(n))
 }
 
 func (c *cellTable) add(cell string) {
-	col := len(c.ends) % len(listColumns)
-	c.width[col] = max(c.width[col], utf8.RuneCountInString(cell))
-	c.text = append(c.text, cell...)
-	c.ends = append(c.ends, int32(len(c.text)))
+	c.end(append(c.room(len(cell)), cell...), len(cell))
+}
+
+// addList adds list joined by commas, or "-" when empty, as
+// model.Printable would print the joined text; the parts are appended
+// where they go when they are plain (no allocation), else joined.
+func (c *cellTable) addList(list []string) {
+	n := len(list)
+	for _, s := range list {
+		n += len(s)
+	}
+	if n <= 1 || n > model.MaxPrintable {
+		c.add(model.Printable(orDash(strings.Join(list, ","))))
+		return
+	}
+	for _, s := range list {
+		if model.Printable(s) != s {
+			c.add(model.Printable(strings.Join(list, ",")))
+			return
+		}
+	}
+	b := c.room(n - 1)
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s...)
+	}
+	c.end(b, n-1)
+}
+
+// addExpiry adds the expiry cell (rowExpiry) without building the
+// string of "in " and the span.
+func (c *cellTable) addExpiry(r *vault.ProfileRow, now time.Time) {
+	rem := r.Remaining(now)
+	if !r.HasAccessToken || rem <= 0 {
+		c.add(rowExpiry(r, now))
+		return
+	}
+	span := model.FormatRemaining(rem)
+	b := append(c.room(3+len(span)), "in "...)
+	c.end(append(b, span...), 3+len(span))
 }
 
 // addRow adds one profile's cells. Stored text is printed through
@@ -102,28 +164,34 @@ func (c *cellTable) addRow(r *vault.ProfileRow, now time.Time) {
 	c.add(pr(string(r.Environment.OrDefault())))
 	c.add(pr(orDash(r.Account)))
 	c.add(pr(r.ClientType.Label()))
-	c.add(rowExpiry(r, now))
+	c.addExpiry(r, now)
 	c.add(pr(rowRefresh(r)))
 	c.add(rowLastRefresh(r, now))
-	c.add(pr(orDash(strings.Join(r.Tags, ","))))
+	c.addList(r.Tags)
 }
+
+// spaces pads the table's columns.
+var spaces = strings.Repeat(" ", 256)
 
 // writeTo prints the table, its columns aligned as text/tabwriter aligns
 // them (two spaces after the widest cell, widths in runes).
 func (c *cellTable) writeTo(w io.Writer) error {
 	const cols = len(listColumns)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	start := int32(0)
-	for i, end := range c.ends {
-		cell := c.text[start:end]
-		start = end
+	block, off := 0, 0
+	for i, n := range c.lens {
+		if off+int(n) > len(c.blocks[block]) {
+			block, off = block+1, 0
+		}
+		cell := c.blocks[block][off : off+int(n)]
+		off += int(n)
 		bw.Write(cell)
 		if i%cols == cols-1 {
 			bw.WriteByte('\n')
 			continue
 		}
-		for range c.width[i%cols] - utf8.RuneCount(cell) + 2 {
-			bw.WriteByte(' ')
+		for pad := c.width[i%cols] - utf8.RuneCount(cell) + 2; pad > 0; pad -= len(spaces) {
+			bw.WriteString(spaces[:min(pad, len(spaces))])
 		}
 	}
 	return bw.Flush()

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,5 +137,46 @@ func TestListJSONAgreesWithShow(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: list --json says\n%s\nshow --json says\n%s", one.Name, el, shown.stdout)
 		}
+	}
+}
+
+// A table of thousands of profiles, its cells held in several blocks,
+// prints as text/tabwriter prints it, tags that need escaping and wide
+// characters included.
+func TestListTableOfManyProfilesAlignsAsTabwriter(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	tags := [][]string{nil, {"prod", "crm"}, {"ünï", "cödé"}, {"bad\x1b[31m", "x"}, {"", ""}, {strings.Repeat("t", 300)}}
+	var ps []model.Profile
+	for i := range 3000 {
+		p := model.Profile{Name: fmt.Sprintf("crm-%05d", i), DC: "EU", Account: fmt.Sprintf("user%d@example.com", i),
+			Tags: tags[i%len(tags)], ClientType: model.ServerClient, ClientCredentials: i%7 == 0}
+		if i%3 != 0 {
+			p.Token = &model.Token{AccessToken: "a", RefreshToken: "r", ExpiresAt: now.Add(time.Duration(i-1500) * time.Minute)}
+		}
+		ps = append(ps, p)
+	}
+	var got bytes.Buffer
+	if _, err := writeTable(&got, profileRows(ps), now); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+	tw.Write([]byte("NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS\n"))
+	for _, p := range ps {
+		tw.Write([]byte(strings.Join([]string{p.Name, dcLabel(p), string(p.Environment.OrDefault()), orDash(p.Account), p.ClientType.Label(),
+			expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), model.Printable(orDash(strings.Join(p.Tags, ",")))}, "\t") + "\n"))
+	}
+	tw.Flush()
+	if got.Len() < 3*cellBlock {
+		t.Fatalf("the table is %d bytes: too small to need several blocks", got.Len())
+	}
+	if got.String() != want.String() {
+		g, w := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
+		for i := range min(len(g), len(w)) {
+			if g[i] != w[i] {
+				t.Fatalf("line %d:\n%q\nwant\n%q", i, g[i], w[i])
+			}
+		}
+		t.Fatalf("%d lines, want %d", len(g), len(w))
 	}
 }
