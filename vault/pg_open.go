@@ -14,6 +14,20 @@ import (
 // loading the key, checking the local copy of the ciphertext (pgcache.go)
 // and opening it, in case PostgreSQL says it is current.
 
+// OpenKeyed is [Open] with the key that loadKey returns. For a vault in
+// PostgreSQL, connecting, logging in and reading (most of an open) go on
+// while the key loads; a file vault loads its key first.
+func OpenKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, error) {
+	if p.URL != "" {
+		return openPGKeyed(p, loadKey, o)
+	}
+	key, err := loadKey()
+	if err != nil {
+		return nil, err
+	}
+	return Open(p, key, o)
+}
+
 // openPG is [Open] for a vault in PostgreSQL.
 func openPG(p Paths, key *Keyring, o Options) (*Vault, error) {
 	return openPGKeyed(p, func() (*Keyring, error) { return key, nil }, o)

@@ -81,20 +81,6 @@ func Open(p Paths, key *Keyring, o Options) (*Vault, error) {
 	return v, nil
 }
 
-// OpenKeyed is [Open] with the key that loadKey returns. For a vault in
-// PostgreSQL, connecting, logging in and reading (most of an open) go on
-// while the key loads; a file vault loads its key first.
-func OpenKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, error) {
-	if p.URL != "" {
-		return openPGKeyed(p, loadKey, o)
-	}
-	key, err := loadKey()
-	if err != nil {
-		return nil, err
-	}
-	return Open(p, key, o)
-}
-
 func newVault(p Paths, key *Keyring, o Options) *Vault {
 	v := &Vault{paths: p, key: key, now: o.Now, lockT: o.LockTimeout, lazy: o.Lazy}
 	if v.now == nil {
