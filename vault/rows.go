@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -196,6 +197,11 @@ func (rr *rowReader) fill() {
 // EachProfileRow calls fn with each profile's row, in name order, until fn
 // returns an error, which it returns. The row is reused: fn must not keep
 // r (a copy of *r may be kept). Only the columns cols names are read.
+//
+// SQLite evaluates the rows on a goroutine of its own, handing them over
+// in batches, while fn's goroutine parses them and runs fn: on two cores
+// the listing's own work no longer waits for SQLite's. fn is called in
+// the caller's goroutine.
 func (t *Tx) EachProfileRow(cols RowColumns, fn func(r *ProfileRow) error) error {
 	if int(cols) >= len(rowQueries) {
 		return fmt.Errorf("vault: no row columns %d", cols)
@@ -204,19 +210,64 @@ func (t *Tx) EachProfileRow(cols RowColumns, fn func(r *ProfileRow) error) error
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	batches, stop := make(chan []string, 2), make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(batches)
+		readErr = readRowBatches(rows, batches, stop)
+	}()
 	rr := newRowReader(t, cols)
-	var joined string
+	err = func() error {
+		for batch := range batches {
+			for _, joined := range batch {
+				if err := rr.parse(joined); err != nil {
+					return err
+				}
+				if err := fn(&rr.r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}()
+	close(stop)
+	for range batches {
+		// The reader stops at its next batch; rows are its until then.
+	}
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	return readErr
+}
+
+// rowBatch is how many rows the reader hands over at once.
+const rowBatch = 256
+
+// readRowBatches reads the joined rows into batches until the rows end or
+// stop is closed.
+func readRowBatches(rows *sql.Rows, batches chan<- []string, stop <-chan struct{}) error {
+	batch := make([]string, 0, rowBatch)
+	send := func() bool {
+		select {
+		case batches <- batch:
+			batch = make([]string, 0, rowBatch)
+			return true
+		case <-stop:
+			return false
+		}
+	}
 	for rows.Next() {
+		var joined string
 		if err := rows.Scan(&joined); err != nil {
 			return err
 		}
-		if err := rr.parse(joined); err != nil {
-			return err
+		if batch = append(batch, joined); len(batch) == rowBatch && !send() {
+			return nil
 		}
-		if err := fn(&rr.r); err != nil {
-			return err
-		}
+	}
+	if len(batch) > 0 {
+		send()
 	}
 	return rows.Err()
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +209,46 @@ func TestEachProfileRowTextWithTheSeparator(t *testing.T) {
 				t.Errorf("columns %d: %v, %v", cols, names, err)
 			}
 		}
+	}
+}
+
+// The rows are read on a goroutine of their own and handed over in
+// batches: every row arrives once, in name order, across several batches,
+// and a read stopped by fn, or run to its end, leaves no goroutine behind
+// and the vault usable.
+func TestEachProfileRowReadsAheadInBatches(t *testing.T) {
+	v, p := newKeyFileVault(t)
+	n := 3*rowBatch + 17
+	addProfiles(t, v, 0, n)
+	lazy := openLazyVault(t, p)
+	before := runtime.NumGoroutine()
+	var got []string
+	err := lazy.EachProfileRow(AllColumns, func(r *ProfileRow) error {
+		got = append(got, r.Name)
+		return nil
+	})
+	if err != nil || len(got) != n || !slices.IsSorted(got) || got[0] != "crm-0000" {
+		t.Fatalf("read %d rows (%v), sorted %v; want %d from crm-0000 in order", len(got), err, slices.IsSorted(got), n)
+	}
+	stop := errors.New("the reader went away")
+	calls := 0
+	err = lazy.EachProfileRow(TableColumns, func(*ProfileRow) error {
+		if calls++; calls == rowBatch+1 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != rowBatch+1 {
+		t.Fatalf("read returned %v after %d calls, want the reader's error after %d", err, calls, rowBatch+1)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after the reads, %d before", runtime.NumGoroutine(), before)
+		}
+		runtime.Gosched()
+	}
+	if _, err := lazy.Profile("crm-0001"); err != nil {
+		t.Fatalf("the vault after a stopped read: %v", err)
 	}
 }
