@@ -58,12 +58,12 @@ func openPGKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, 
 	v.key, err = loadKey()
 	keyTook := time.Since(start)
 	var ready *memDB // the copy, opened while PostgreSQL answers
-	if err == nil && local != nil {
-		if c := local(); c != nil {
-			ready = v.openCopy(ctx, c)
+	if local != nil {
+		if c := local(); err != nil {
+			c.Close()
+		} else if c != nil {
+			ready = v.openLazyPG(ctx, c, c.size)
 		}
-	} else if local != nil {
-		local().Close()
 	}
 	if err != nil {
 		cancel()
@@ -106,12 +106,13 @@ func (v *Vault) localCopy(lazy bool) func() *cachedCopy {
 	return get
 }
 
-// openCopy opens the copy c lazily, taking it; nil when it does not open
-// or its schema needs a migration (a whole load will say why).
-func (v *Vault) openCopy(ctx context.Context, c *cachedCopy) *memDB {
-	mem, err := lazyDB(v.paths.Vault, c, c.size, v.key.identities)
+// openLazyPG opens the ciphertext in src lazily, taking src; nil when it
+// does not open or its schema needs a migration (a whole load will say
+// why).
+func (v *Vault) openLazyPG(ctx context.Context, src readerAtCloser, size int64) *memDB {
+	mem, err := lazyDB(v.paths.Vault, src, size, v.key.identities)
 	if err != nil {
-		c.Close()
+		src.Close()
 		return nil
 	}
 	if sv, err := schemaVersion(ctx, mem.conn); err != nil || sv != SchemaVersion {
@@ -179,7 +180,7 @@ func (v *Vault) usePG(ctx context.Context, lazy bool, r pgRead) error {
 		return r.err
 	}
 	if r.copy != nil {
-		if mem := v.openCopy(ctx, r.copy); mem != nil {
+		if mem := v.openLazyPG(ctx, r.copy, r.copy.size); mem != nil {
 			v.mem.close()
 			v.mem, v.loaded = mem, stamp{ver: r.ver}
 			return nil
@@ -191,18 +192,15 @@ func (v *Vault) usePG(ctx context.Context, lazy bool, r pgRead) error {
 	st := r.st
 	size := int64(len(st.buf))
 	if lazy && (v.mem == nil || v.mem.lazy != nil) {
-		if mem, err := lazyDB(v.paths.Vault, st, size, v.key.identities); err == nil {
-			if sv, err := schemaVersion(ctx, mem.conn); err == nil && sv == SchemaVersion {
-				if err := st.wait(); err != nil {
-					mem.close()
-					return v.pg.err(err, "read")
-				}
-				v.mem.close()
-				v.mem, v.loaded = mem, stamp{ver: r.ver}
-				writeCache(v.cache, r.ver, st.buf)
-				return nil
+		if mem := v.openLazyPG(ctx, st, size); mem != nil {
+			if err := st.wait(); err != nil {
+				mem.close()
+				return v.pg.err(err, "read")
 			}
-			mem.close()
+			v.mem.close()
+			v.mem, v.loaded = mem, stamp{ver: r.ver}
+			writeCache(v.cache, r.ver, st.buf)
+			return nil
 		}
 	}
 	image, err := decryptImage(v.paths.Vault, io.NewSectionReader(st, 0, size), int(size), v.key.identities)

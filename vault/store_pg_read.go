@@ -95,24 +95,15 @@ func (s *pgStore) readOnce(ctx context.Context, q pgQuerier, local func() *cache
 		}
 	}
 	rr := pc.ExecParams(ctx, readSQL, nil, nil, nil, binaryResults)
-	if !rr.NextRow() {
-		_, err := rr.Close()
-		done()
-		var pe *pgconn.PgError
-		if err != nil && (!errors.As(err, &pe) || isConnClass(pe.Code)) {
-			return nil, 0, false, false, err
-		}
-		return nil, 0, false, false, nil
-	}
-	row := rr.Values()
-	if len(row) != 6 || len(row[0]) != 4 || len(row[1]) != 8 || len(row[2]) != 4 || len(row[3]) != 4 || len(row[4]) != 4 ||
-		int(int32(binary.BigEndian.Uint32(row[0]))) != PGSchemaVersion {
+	row, ver, ok, err := s.headRow(rr, len(binaryResults))
+	if ok && (len(row[3]) != 4 || len(row[4]) != 4) {
 		rr.Close()
-		done()
-		return nil, 0, false, false, nil
+		ok = false
 	}
-	ver = int64(binary.BigEndian.Uint64(row[1]))
-	s.lockKey.Store(int32(binary.BigEndian.Uint32(row[2])))
+	if !ok {
+		done()
+		return nil, 0, false, false, err
+	}
 	size := int64(binary.BigEndian.Uint32(row[3]))
 	st = newPGStream(size)
 	go func() {
@@ -134,27 +125,39 @@ func (s *pgStore) readOnce(ctx context.Context, q pgQuerier, local func() *cache
 // (hit), in one statement on pc. ok and err are readOnce's.
 func (s *pgStore) checkCopy(ctx context.Context, pc *pgconn.PgConn, c *cachedCopy) (hit bool, ver int64, ok bool, err error) {
 	rr := pc.ExecParams(ctx, checkSQL, nil, nil, nil, binaryResults[:5])
-	if !rr.NextRow() {
-		_, err := rr.Close()
-		var pe *pgconn.PgError
-		if err != nil && (!errors.As(err, &pe) || isConnClass(pe.Code)) {
-			return false, 0, false, err
-		}
-		return false, 0, false, nil
+	row, ver, ok, err := s.headRow(rr, 5)
+	if !ok {
+		return false, 0, false, err
 	}
-	row := rr.Values()
-	if len(row) != 5 || len(row[0]) != 4 || len(row[1]) != 8 || len(row[2]) != 4 ||
-		int(int32(binary.BigEndian.Uint32(row[0]))) != PGSchemaVersion {
-		rr.Close()
-		return false, 0, false, nil
-	}
-	ver = int64(binary.BigEndian.Uint64(row[1]))
-	s.lockKey.Store(int32(binary.BigEndian.Uint32(row[2])))
 	hit = len(row[3]) == 4 && c.matches(ver, int64(int32(binary.BigEndian.Uint32(row[3]))), row[4])
 	if _, err := rr.Close(); err != nil {
 		return false, 0, false, err
 	}
 	return hit, ver, true, nil
+}
+
+// headRow reads the first row of rr, of cols columns starting with the
+// schema's version, the head's version and the vault's lock key, and
+// keeps the lock key. ok is false (rr closed) when there is no such row of
+// the schema this ztm writes; err is set only when the server could not
+// be asked at all.
+func (s *pgStore) headRow(rr *pgconn.ResultReader, cols int) (row [][]byte, ver int64, ok bool, err error) {
+	if !rr.NextRow() {
+		_, err := rr.Close()
+		var pe *pgconn.PgError
+		if err != nil && (!errors.As(err, &pe) || isConnClass(pe.Code)) {
+			return nil, 0, false, err
+		}
+		return nil, 0, false, nil
+	}
+	row = rr.Values()
+	if len(row) != cols || len(row[0]) != 4 || len(row[1]) != 8 || len(row[2]) != 4 ||
+		int(int32(binary.BigEndian.Uint32(row[0]))) != PGSchemaVersion {
+		rr.Close()
+		return nil, 0, false, nil
+	}
+	s.lockKey.Store(int32(binary.BigEndian.Uint32(row[2])))
+	return row, int64(binary.BigEndian.Uint64(row[1])), true, nil
 }
 
 // pgConnOf is the wire connection under q, and what gives it back.
