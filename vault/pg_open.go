@@ -50,10 +50,7 @@ func openPGKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, 
 	defer cancel()
 	local := v.localCopy(v.lazy)
 	read := make(chan pgRead, 1)
-	go func() {
-		st, ver, hit, err := v.pg.read(ctx, v.pg.pool, local)
-		read <- pgRead{st: st, ver: ver, hit: hit, err: err}
-	}()
+	go func() { read <- v.firstRead(ctx, local) }()
 	start := time.Now()
 	v.key, err = loadKey()
 	keyTook := time.Since(start)
@@ -94,16 +91,33 @@ func openPGKeyed(p Paths, loadKey func() (*Keyring, error), o Options) (*Vault, 
 	return v, nil
 }
 
-// localCopy starts checking the local copy of the ciphertext when a load
-// may use one, and returns what waits for the check (nil when there is
-// none to check; the copy it gives may be nil).
+// firstRead is an open's read statement. A lazy open (a reader: `ztm
+// token` and the like) reads on a connection of its own, which starts
+// dialing at once; one that will change the vault reads through the pool,
+// whose connection the change then takes. local is checked by whichever
+// of the open and the read first wants it: the key and the connection
+// come first.
+func (v *Vault) firstRead(ctx context.Context, local func() *cachedCopy) pgRead {
+	var q pgQuerier = v.pg.pool
+	if v.lazy {
+		pc, err := v.pg.connectWire(ctx)
+		if err != nil {
+			return pgRead{err: v.pg.err(err, "read")}
+		}
+		q = firstConn{Pool: v.pg.pool, pc: pc, done: func() { v.pg.closeWire(pc) }}
+	}
+	st, ver, hit, err := v.pg.read(ctx, q, local)
+	return pgRead{st: st, ver: ver, hit: hit, err: err}
+}
+
+// localCopy checks the local copy of the ciphertext when a load may use
+// one: it returns what checks it, once, and gives the copy (nil when
+// there is none to check; the copy it gives may be nil).
 func (v *Vault) localCopy(lazy bool) func() *cachedCopy {
 	if !lazy || v.cache == "" {
 		return nil
 	}
-	get := sync.OnceValue(func() *cachedCopy { return openCache(v.cache) })
-	go get()
-	return get
+	return sync.OnceValue(func() *cachedCopy { return openCache(v.cache) })
 }
 
 // openLazyPG opens the ciphertext in src lazily, taking src; nil when it
@@ -159,6 +173,9 @@ func (r pgRead) wait() {
 // when a lazy load may use one (checked while connecting).
 func (v *Vault) readPG(ctx context.Context, lazy bool) pgRead {
 	local := v.localCopy(lazy)
+	if local != nil {
+		go local() // while the statement is on its way
+	}
 	st, ver, hit, err := v.pg.read(ctx, v.pgQ(), local)
 	r := pgRead{st: st, ver: ver, hit: hit, err: err}
 	if local != nil {

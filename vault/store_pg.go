@@ -30,7 +30,9 @@ type pgStore struct {
 	display string // the URL without its password
 	secrets []string
 	pool    *pgxpool.Pool
-	lockKey atomic.Int32 // the first key of every advisory lock of this vault
+	wire    *pgconn.Config // for a connection of its own, outside the pool
+	lockKey atomic.Int32   // the first key of every advisory lock of this vault
+	closing sync.WaitGroup // connections of their own, being closed
 
 	listenOnce sync.Once
 	wasLive    atomic.Bool   // the listener was live once: PostgreSQL was reached
@@ -71,6 +73,7 @@ func connectPG(rawURL string, getenv func(string) string) (*pgStore, error) {
 	}
 	cfg.MaxConns = 8
 	cfg.ConnConfig.RuntimeParams["application_name"] = "ztm"
+	s.wire = cfg.ConnConfig.Config.Copy()
 	s.pool, err = pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, s.err(err, "connect to")
@@ -84,6 +87,38 @@ func (s *pgStore) close() {
 		<-s.done
 	}
 	s.pool.Close()
+	s.closing.Wait()
+}
+
+// firstConn is a pool with a connection of its own for a lazy open's
+// read (see connectWire); the pool answers the rest.
+type firstConn struct {
+	*pgxpool.Pool
+	pc   *pgconn.PgConn
+	done func() // once the read is over
+}
+
+// connectWire opens a connection outside the pool, at the wire protocol.
+// A new process's open is waiting for its first connection, and a pool's
+// first connection costs half a millisecond more before it even dials:
+// pgx builds its table of data types (a process's first, the slowest),
+// on a goroutine the pool starts.
+func (s *pgStore) connectWire(ctx context.Context) (*pgconn.PgConn, error) {
+	return pgconn.ConnectConfig(ctx, s.wire.Copy())
+}
+
+// closeWire ends pc's session meanwhile; close waits for it.
+func (s *pgStore) closeWire(pc *pgconn.PgConn) {
+	if pc == nil {
+		return
+	}
+	s.closing.Add(1)
+	go func() {
+		defer s.closing.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		pc.Close(ctx)
+	}()
 }
 
 func (s *pgStore) scrubText(msg string) string {

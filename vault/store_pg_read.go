@@ -173,6 +173,8 @@ func pgConnOf(ctx context.Context, q pgQuerier) (*pgconn.PgConn, func(), error) 
 		return c.Conn().PgConn(), func() {}, nil
 	case *pgx.Conn:
 		return c.PgConn(), func() {}, nil
+	case firstConn:
+		return c.pc, c.done, nil
 	}
 	return nil, nil, errors.ErrUnsupported
 }
