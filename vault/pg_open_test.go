@@ -41,3 +41,45 @@ func TestPGLazyReaderEndsItsSession(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A reader's open and a change's each cost PostgreSQL one session: a
+// reader reads on a session of its own and ends it; a vault opened whole
+// for a change reads through the pool, on the session the change then
+// takes (a second would cost the change another login).
+func TestPGOpensCostOneSessionEach(t *testing.T) {
+	w := newCachedWorld(t, 3)
+	key := func() (*Keyring, error) { return w.key, nil }
+	v, err := OpenKeyed(w.p, key, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if n := v.pg.pool.Stat().NewConnsCount(); n != 1 {
+		t.Errorf("an open for a change read on %d sessions of the pool, want 1", n)
+	}
+	err = v.Update(context.Background(), func(tx *Tx) error {
+		p, err := tx.Profile("crm-0001")
+		if err != nil {
+			return err
+		}
+		p.Account = "changed@example.com"
+		return tx.UpdateProfile(&p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := v.pg.pool.Stat().NewConnsCount(); n != 1 {
+		t.Errorf("an open for a change and the change logged in %d times, want 1", n)
+	}
+	r, err := OpenKeyed(w.p, key, Options{Lazy: true, CacheDir: w.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if p, err := r.Profile("crm-0001"); err != nil || p.Account != "changed@example.com" {
+		t.Fatalf("the reader saw %q (%v)", p.Account, err)
+	}
+	if n := r.pg.pool.Stat().NewConnsCount(); n != 0 {
+		t.Errorf("a reader logged in %d more times through the pool, want none", n)
+	}
+}

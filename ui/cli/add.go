@@ -137,7 +137,7 @@ func runAdd(ctx context.Context, o *AddOptions) error {
 	if err := model.ValidateName(o.Name); err != nil {
 		return usageErr{err.Error()}
 	}
-	s, err := o.F.Open()
+	s, err := o.F.ForChange().Open()
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func (f *Factory) openWithAgent(p vault.Paths) (s *app.Session, ok bool, err err
 	if !p.Exists() || f.agentAbsent() {
 		return nil, false, nil
 	}
-	s, err = service.OpenWithAgent(context.Background(), f.appEnv(), f.agentClient(), p, app.OpenOptions{Lazy: true})
+	s, err = service.OpenWithAgent(context.Background(), f.appEnv(), f.agentClient(), p, app.OpenOptions{Lazy: !f.change})
 	if noAgent(err) {
 		return nil, false, nil
 	}

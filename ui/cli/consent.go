@@ -67,7 +67,7 @@ func runConsent(ctx context.Context, o *ConsentOptions) error {
 		}
 		method = m
 	}
-	s, p, err := o.F.OpenProfile(o.Name)
+	s, p, err := o.F.ForChange().OpenProfile(o.Name)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ expires, for as long as a dashboard (ztm) runs.`,
 			default:
 				return usagef("keep-alive takes on or off, not %q", cut(args[1]))
 			}
-			s, err := f.Open()
+			s, err := f.ForChange().Open()
 			if err != nil {
 				return err
 			}

@@ -234,7 +234,7 @@ func keepServerList(ctx context.Context, f *Factory, l app.ServerList) bool {
 	if err != nil || !p.Exists() {
 		return false
 	}
-	s, err := f.Open()
+	s, err := f.ForChange().Open()
 	if err == nil {
 		err = s.SaveServerList(ctx, l)
 		s.Close()

@@ -188,6 +188,9 @@ func runUse(ctx context.Context, f *Factory, name string, clear bool) error {
 	if name != "" && clear {
 		return usagef("give a name or --clear, not both")
 	}
+	if name != "" || clear {
+		f = f.ForChange()
+	}
 	s, err := f.Open()
 	if err != nil {
 		return err

@@ -113,7 +113,7 @@ func (o *EditOptions) merged(p model.Profile) *AddOptions {
 
 func runEdit(ctx context.Context, o *EditOptions) error {
 	e := o.F.Env
-	s, old, err := o.F.OpenProfile(o.Name)
+	s, old, err := o.F.ForChange().OpenProfile(o.Name)
 	if err != nil {
 		return err
 	}

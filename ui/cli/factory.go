@@ -24,6 +24,18 @@ type Factory struct {
 	// named is the command that was given no profile name, for the
 	// message when no default stands in either.
 	named *cobra.Command
+	// change says the command changes the vault (see ForChange).
+	change bool
+}
+
+// ForChange is f for a command that changes the vault. Its opens read the
+// whole vault at once, as the change will need it, rather than lazily and
+// then again; a vault in PostgreSQL is read on the session the change
+// then takes (a reader's open ends its own).
+func (f *Factory) ForChange() *Factory {
+	g := *f
+	g.change = true
+	return &g
 }
 
 // appEnv is the part of the environment the use cases need.
@@ -40,7 +52,7 @@ func (f *Factory) Paths() (vault.Paths, error) {
 // through the agent when one runs unlocked on this vault, else with a
 // passphrase from ZTM_PASSPHRASE or the terminal (identity files and SSH
 // keys need none). The vault is opened lazily: most commands only read,
-// and the first change loads it fully.
+// and the first change loads it fully; see [Factory.ForChange].
 func (f *Factory) Open() (*app.Session, error) {
 	p, err := f.Paths()
 	if err != nil {
@@ -77,7 +89,7 @@ func (f *Factory) OpenOwnKey() (*app.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := app.Open(f.appEnv(), p, f.passphrase(p), app.OpenOptions{Lazy: true})
+	s, err := app.Open(f.appEnv(), p, f.passphrase(p), app.OpenOptions{Lazy: !f.change})
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func runImport(ctx context.Context, o *ImportOptions) error {
 	if err != nil {
 		return fmt.Errorf("cannot read the bundle: %w", err)
 	}
-	s, err := o.F.Open()
+	s, err := o.F.ForChange().Open()
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ asks before deleting; elsewhere --yes is required.`,
 
 func runRm(ctx context.Context, o *RmOptions) error {
 	e := o.F.Env
-	s, p, err := o.F.OpenProfile(o.Name)
+	s, p, err := o.F.ForChange().OpenProfile(o.Name)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func NewCmdRename(f *Factory, runF func(ctx context.Context, oldName, newName st
 			if runF != nil {
 				return runF(cmd.Context(), args[0], args[1])
 			}
-			s, err := f.Open()
+			s, err := f.ForChange().Open()
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,7 @@ ztm refuses a refresh that would pass Zoho's limit of 10 in 10 minutes
 
 func runRefresh(ctx context.Context, o *RefreshOptions) error {
 	e := o.F.Env
-	s, err := o.F.Open()
+	s, err := o.F.ForChange().Open()
 	if err != nil {
 		return err
 	}

@@ -185,7 +185,7 @@ func newVaultPassphrase(e Env) (string, error) {
 
 func vaultPasswd(ctx context.Context, f *Factory) error {
 	e := f.Env
-	s, err := f.OpenOwnKey()
+	s, err := f.ForChange().OpenOwnKey()
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func listRecipients(f *Factory) error {
 }
 
 func addRecipient(ctx context.Context, f *Factory, r string) error {
-	s, err := f.OpenOwnKey()
+	s, err := f.ForChange().OpenOwnKey()
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func addRecipient(ctx context.Context, f *Factory, r string) error {
 }
 
 func removeRecipient(ctx context.Context, f *Factory, r string) error {
-	s, err := f.OpenOwnKey()
+	s, err := f.ForChange().OpenOwnKey()
 	if err != nil {
 		return err
 	}
