@@ -16,16 +16,9 @@ func TestLazyListingReadsAheadAndStopsWithTheVault(t *testing.T) {
 	addProfiles(t, v, 0, 1500) // about 15 chunks
 	v.Close()
 	before := runtime.NumGoroutine()
-	key, err := LoadKey(p.Identity, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lazy, err := Open(p, key, Options{Lazy: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lazy := openLazyVault(t, p)
 	rows := 0
-	err = lazy.EachProfileRow(AllColumns, func(r *ProfileRow) error { rows++; return nil })
+	err := lazy.EachProfileRow(AllColumns, func(r *ProfileRow) error { rows++; return nil })
 	if err != nil || rows != 1500 {
 		t.Fatalf("listed %d profiles lazily, %v; want 1500", rows, err)
 	}

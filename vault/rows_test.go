@@ -139,15 +139,7 @@ func TestEachProfileRowStopsAtAnError(t *testing.T) {
 func TestEachProfileRowLazy(t *testing.T) {
 	v, p := newKeyFileVault(t)
 	rowVariety(t, v)
-	key, err := LoadKey(p.Identity, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lazy, err := Open(p, key, Options{Lazy: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lazy.Close()
+	lazy := openLazyVault(t, p)
 	var got, want []string
 	collect := func(out *[]string) func(*ProfileRow) error {
 		return func(r *ProfileRow) error {
@@ -180,15 +172,7 @@ func TestEachProfileRowTextWithTheSeparator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := LoadKey(p.Identity, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lazy, err := Open(p, key, Options{Lazy: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lazy.Close()
+	lazy := openLazyVault(t, p)
 	for _, vv := range []*Vault{v, lazy} {
 		for _, cols := range []RowColumns{TableColumns, AllColumns} {
 			var names []string

@@ -11,8 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// execPG runs sql on the vault's database, behind ztm's back.
-func execPG(t *testing.T, p Paths, sql string) {
+// withPG runs do on a connection to the vault's database, behind ztm's
+// back.
+func withPG(t *testing.T, p Paths, do func(ctx context.Context, c *pgx.Conn) error) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, p.URL)
@@ -20,23 +21,24 @@ func execPG(t *testing.T, p Paths, sql string) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, sql); err != nil {
+	if err := do(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// execPG runs sql on the vault's database.
+func execPG(t *testing.T, p Paths, sql string) {
+	t.Helper()
+	withPG(t, p, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, sql)
+		return err
+	})
 }
 
 // execPGScan runs a query of one value on the vault's database.
 func execPGScan(t *testing.T, p Paths, sql string, dest any) {
 	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, p.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	if err := c.QueryRow(ctx, sql).Scan(dest); err != nil {
-		t.Fatal(err)
-	}
+	withPG(t, p, func(ctx context.Context, c *pgx.Conn) error { return c.QueryRow(ctx, sql).Scan(dest) })
 }
 
 // An open reads the schema version, the head and the ciphertext in one

@@ -96,14 +96,7 @@ func TestListTableIsBuffered(t *testing.T) {
 	if _, err := writeTable(&got, profileRows(ps), now); err != nil {
 		t.Fatal(err)
 	}
-	var want bytes.Buffer
-	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
-	tw.Write([]byte("NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS\n"))
-	for _, p := range ps {
-		tw.Write([]byte(strings.Join([]string{p.Name, dcLabel(p), string(p.Environment.OrDefault()), orDash(p.Account), p.ClientType.Label(),
-			expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), orDash(strings.Join(p.Tags, ","))}, "\t") + "\n"))
-	}
-	tw.Flush()
+	want := tabwriterTable(ps, now)
 	if got.String() != want.String() {
 		t.Errorf("table\n%s\nwant\n%s", got.String(), want.String())
 	}
@@ -159,14 +152,7 @@ func TestListTableOfManyProfilesAlignsAsTabwriter(t *testing.T) {
 	if _, err := writeTable(&got, profileRows(ps), now); err != nil {
 		t.Fatal(err)
 	}
-	var want bytes.Buffer
-	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
-	tw.Write([]byte("NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS\n"))
-	for _, p := range ps {
-		tw.Write([]byte(strings.Join([]string{p.Name, dcLabel(p), string(p.Environment.OrDefault()), orDash(p.Account), p.ClientType.Label(),
-			expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), model.Printable(orDash(strings.Join(p.Tags, ",")))}, "\t") + "\n"))
-	}
-	tw.Flush()
+	want := tabwriterTable(ps, now)
 	if got.Len() < 3*cellBlock {
 		t.Fatalf("the table is %d bytes: too small to need several blocks", got.Len())
 	}
@@ -179,4 +165,18 @@ func TestListTableOfManyProfilesAlignsAsTabwriter(t *testing.T) {
 		}
 		t.Fatalf("%d lines, want %d", len(g), len(w))
 	}
+}
+
+// tabwriterTable is the table of ps as text/tabwriter lays it out: what
+// writeTable's own alignment must match.
+func tabwriterTable(ps []model.Profile, now time.Time) *bytes.Buffer {
+	var want bytes.Buffer
+	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+	tw.Write([]byte("NAME\tDC\tENV\tACCOUNT\tTYPE\tEXPIRES\tREFRESH TOKEN\tLAST REFRESH\tTAGS\n"))
+	for _, p := range ps {
+		tw.Write([]byte(strings.Join([]string{p.Name, dcLabel(p), string(p.Environment.OrDefault()), orDash(p.Account), p.ClientType.Label(),
+			expiryText(p.Token, now), refreshText(p), lastRefresh(p.Token, now), model.Printable(orDash(strings.Join(p.Tags, ",")))}, "\t") + "\n"))
+	}
+	tw.Flush()
+	return &want
 }
